@@ -1,0 +1,36 @@
+"""Bounds that exported graphs and the local server enforce on every request."""
+
+from __future__ import annotations
+
+import dataclasses
+
+
+@dataclasses.dataclass(frozen=True)
+class ExportLimits:
+    """Upper bounds baked into the exported signatures.
+
+    Oversized requests are rejected inside the graph with an ``InvalidArgumentError`` whose
+    message names the limit; ``max_steps`` and ``bias`` requests are capped instead.
+
+    Args:
+        max_text_length: characters per text line (synthesis input).
+        max_steps: points a synthesised line may have; larger requests are capped to it.
+        max_points: points per line given to the recogniser.
+        max_batch: lines per request.
+        max_prime_points: points of a priming line.
+        max_bias: sampling bias requests are clipped to ``[0, max_bias]``.
+        tflite_points: fixed (padded) input length of the TFLite recogniser.
+        tflite_text_length: fixed (padded) text length of the TFLite synthesis decode step.
+    """
+
+    max_text_length: int = 200
+    max_steps: int = 2000
+    max_points: int = 4000
+    max_batch: int = 32
+    max_prime_points: int = 1000
+    max_bias: float = 10.0
+    tflite_points: int = 1024
+    tflite_text_length: int = 64
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)

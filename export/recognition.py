@@ -1,0 +1,101 @@
+"""Serving functions of the recogniser: strokes in, text out (SavedModel and TFLite)."""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+from hwsr.export.ctc_greedy import ctc_greedy_decode
+from hwsr.export.limits import ExportLimits
+from hwsr.export.text_graph import decode_labels
+from hwsr.model_dir import ModelBundle
+
+#: Input signature of the SavedModel endpoints (raw-unit ``[eos, dx, dy]`` strokes).
+SERVING_SIGNATURE = [
+    tf.TensorSpec([None, None, 3], tf.float32, name="strokes"),
+    tf.TensorSpec([None], tf.int32, name="lengths"),
+]
+
+
+def check_strokes(strokes, lengths, limits: ExportLimits, max_batch: bool = True):
+    """Graph assertions on a batch of strokes; returns the control dependencies."""
+    batch, steps = tf.shape(strokes)[0], tf.shape(strokes)[1]
+    checks = [
+        tf.debugging.Assert(tf.equal(tf.shape(lengths)[0], batch),
+                            ["lengths must have one entry per line of strokes; got", tf.shape(lengths)[0],
+                             "lengths for", batch, "lines"]),
+        tf.debugging.Assert(steps <= limits.max_points,
+                            [f"strokes longer than the limit of {limits.max_points} points:", steps]),
+        tf.debugging.Assert(tf.reduce_all((lengths >= 1) & (lengths <= steps)),
+                            ["every length must be between 1 and the padded stroke length", steps,
+                             "; got", lengths]),
+        tf.debugging.Assert(tf.reduce_all(tf.math.is_finite(strokes)),
+                            ["strokes hold NaN or infinite values"]),
+    ]
+    if max_batch:
+        checks.append(tf.debugging.Assert(
+            batch <= limits.max_batch, [f"more than {limits.max_batch} lines in one request:", batch]))
+    return checks
+
+
+def recognition_functions(bundle: ModelBundle, limits: ExportLimits) -> dict:
+    """The SavedModel endpoints: ``{name: (fn, input_signature)}``, ``recognize`` first.
+
+    ``recognize(strokes [B, T, 3] float32, lengths [B] int32)`` returns ``text [B]`` (string),
+    ``scores [B]`` (log-probability of the best CTC path), ``labels [B, T']`` and
+    ``label_lengths [B]``; ``recognize_logits`` adds ``logits [B, T', C]`` and
+    ``logit_lengths [B]``.
+    """
+    model, alphabet = bundle.model, bundle.alphabet
+
+    def run(strokes, lengths):
+        with tf.control_dependencies(check_strokes(strokes, lengths, limits)):
+            strokes = tf.identity(strokes)
+        out = model({"strokes": strokes, "lengths": lengths}, training=False)
+        labels, label_lengths, scores = ctc_greedy_decode(out["logits"], out["logit_lengths"])
+        result = {
+            "text": decode_labels(labels, alphabet),
+            "scores": scores,
+            "labels": labels,
+            "label_lengths": label_lengths,
+        }
+        return result, out
+
+    def recognize(strokes, lengths):
+        return run(strokes, lengths)[0]
+
+    def recognize_logits(strokes, lengths):
+        result, out = run(strokes, lengths)
+        return {**result, "logits": tf.cast(out["logits"], tf.float32),
+                "logit_lengths": out["logit_lengths"]}
+
+    return {"recognize": (recognize, SERVING_SIGNATURE),
+            "recognize_logits": (recognize_logits, SERVING_SIGNATURE)}
+
+
+def tflite_recognize_function(bundle: ModelBundle, limits: ExportLimits):
+    """``(fn, input_signature)`` for the TFLite recogniser, all shapes static.
+
+    ``recognize(strokes [1, N, 3], lengths [1])`` -> ``labels [1, N]`` int32 (alphabet codes,
+    0-padded), ``label_lengths [1]``, ``scores [1]``; ``N = limits.tflite_points``. Longer
+    lines must be cut by the caller. The model's parts are called one by one so that the
+    feature sequence keeps a static length (point dropping makes it data-dependent), which
+    keeps the LSTM loops convertible to builtin ops.
+    """
+    model = bundle.model
+    n = limits.tflite_points
+    signature = [tf.TensorSpec([1, n, 3], tf.float32, name="strokes"),
+                 tf.TensorSpec([1], tf.int32, name="lengths")]
+
+    def recognize(strokes, lengths):
+        lengths = tf.clip_by_value(lengths, 1, n)
+        features, feature_lengths = model.features(strokes, lengths)
+        features = tf.pad(features, [[0, 0], [0, n - tf.shape(features)[1]], [0, 0]])
+        features = tf.reshape(features, [1, n, model.features.num_features])
+        h, logit_lengths = model.encoder(features, feature_lengths, training=False)
+        if model.attention is not None:
+            h = model.attention(h, logit_lengths, training=False)
+        logits = model.classifier(h)
+        labels, label_lengths, scores = ctc_greedy_decode(logits, logit_lengths)
+        return {"labels": labels, "label_lengths": label_lengths, "scores": scores}
+
+    return recognize, signature

@@ -1,0 +1,126 @@
+"""``hwsr recognize FILE...``: read handwriting files and print their text."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+EPILOG = """\
+inputs:
+  .inkml / .xml   W3C InkML, or an IAM-OnDB lineStrokes XML (one line each)
+  .json           JSON ink {"strokes": [[[x, y, t?], ...], ...]}
+  .npz            one line ('strokes'), or the compact corpus layout ('points' + 'starts'):
+                  every line is read
+  FOLDER          a corpus folder (one *.npz, optional line_ids.txt): every line is read
+
+examples:
+  hwsr recognize note.inkml
+  hwsr recognize --beam-width 16 --json a.json b.xml
+  hwsr recognize --model-dir runs/recognition --json ../shared/data/iam_ondb_lines
+"""
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser(
+        "recognize",
+        help="read handwriting (InkML, JSON ink, IAM XML, npz) and print its text",
+        description="Recognise the text of online handwriting files with a trained recogniser. "
+        "Prints one line of text per line of ink ('SOURCE<TAB>TEXT' when there are several).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("files", nargs="+", metavar="FILE", help="ink files or corpus folders")
+    p.add_argument("--model-dir", help="recognition model dir (default: the shipped model)")
+    p.add_argument("--beam-width", type=int, default=0, metavar="N",
+                   help="decode with a CTC beam search of width N (default 0: greedy)")
+    p.add_argument("--batch-size", type=int, default=16, metavar="N", help="lines per model call")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON object with the text and score of every line")
+    p.set_defaults(func=run)
+
+
+def load_recognizer(model_dir: str | None, batch_size: int = 16):
+    """`hwsr.recognizer.Recognizer` from ``model_dir``, or the shipped one."""
+    from hwsr.recognizer import Recognizer
+
+    if model_dir:
+        return Recognizer.from_dir(model_dir, batch_size=batch_size)
+    return Recognizer.from_pretrained(batch_size=batch_size)
+
+
+def decoding_options(beam_width: int) -> dict:
+    """``recognize()`` keyword arguments for ``--beam-width`` (0: greedy)."""
+    from hwsr.cli.main import CLIError
+
+    if beam_width < 0:
+        raise CLIError(f"--beam-width must be >= 0 (0: greedy), got {beam_width}")
+    return {"method": "beam", "beam_width": beam_width} if beam_width else {"method": "greedy"}
+
+
+def _compact_npz_lines(path: Path) -> list[tuple[str, np.ndarray]] | None:
+    """Every line of a compact ``points`` + ``starts`` npz, or None for another npz."""
+    from hwsr.ink import InkFormatError
+    from hwsr.strokes import validate_strokes
+
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            if "points" not in z.files or "starts" not in z.files:
+                return None
+            points, starts = z["points"], z["starts"]
+    except (OSError, ValueError, EOFError) as e:
+        raise InkFormatError(f"{path}: cannot read as .npz ({e})") from None
+    if starts.ndim != 1 or len(starts) < 2 or starts[0] != 0 or starts[-1] != len(points):
+        raise InkFormatError(f"{path}: 'starts' must be a 1-D array running from 0 to len(points)")
+    ids_path = path.parent / "line_ids.txt"
+    ids = ids_path.read_text(encoding="utf-8").splitlines() if ids_path.exists() else []
+    if len(ids) != len(starts) - 1:
+        ids = [str(i) for i in range(len(starts) - 1)]
+    return [
+        (f"{path}:{ids[i]}", validate_strokes(points[starts[i] : starts[i + 1]], source=f"{path}:{ids[i]}"))
+        for i in range(len(starts) - 1)
+    ]
+
+
+def read_lines(source: str) -> list[tuple[str, np.ndarray]]:
+    """``(name, strokes)`` for every line of ink in a file or corpus folder."""
+    from hwsr.cli.main import CLIError
+    from hwsr.ink import read_ink
+
+    path = Path(source)
+    if not path.exists():
+        raise FileNotFoundError(f"{source}: no such file or directory")
+    if path.is_dir():
+        npzs = sorted(path.glob("*.npz"))
+        if len(npzs) != 1:
+            raise CLIError(f"{source}: a corpus folder needs exactly one .npz file, found {len(npzs)}")
+        path = npzs[0]
+    if path.suffix.lower() == ".npz":
+        lines = _compact_npz_lines(path)
+        if lines is not None:
+            return lines
+    return [(str(source), read_ink(path))]
+
+
+def run(args) -> int:
+    options = decoding_options(args.beam_width)
+    sources = [line for f in args.files for line in read_lines(f)]
+    recognizer = load_recognizer(args.model_dir, args.batch_size)
+    results = recognizer.recognize([s for _, s in sources], **options)
+    if args.json:
+        out = {
+            "model": str(recognizer.bundle.path),
+            **options,
+            "lines": [{"source": name, **r.to_dict()} for (name, _), r in zip(sources, results)],
+        }
+        json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    elif len(sources) == 1:
+        print(results[0].text)
+    else:
+        for (name, _), r in zip(sources, results):
+            print(f"{name}\t{r.text}")
+    return 0

@@ -1,0 +1,200 @@
+"""`Synthesizer`: text in, handwriting out (the Python API behind ``hwsr generate``)."""
+
+from __future__ import annotations
+
+import math
+import os
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+
+from hwsr.alphabet import UnknownCharacterError
+from hwsr.model_dir import ModelBundle, ModelDirError, load_model_dir
+from hwsr.sampling import sample_strokes
+from hwsr.strokes import drop_points, validate_strokes
+
+PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"
+#: Raw IAM-OnDB points per character (median ~22); max steps allow twice that.
+RAW_POINTS_PER_CHAR = 25
+MAX_TEXT_LENGTH = 200
+
+
+class Synthesizer:
+    """Writes text in handwriting with a trained Graves synthesis network.
+
+    Example:
+
+    >>> synth = Synthesizer.from_pretrained()
+    >>> lines = synth.write("Hello world. This is hwsr.", bias=0.75, seed=1)
+    >>> hwsr.render.save(lines, "hello.svg")
+    """
+
+    def __init__(self, bundle: ModelBundle):
+        if bundle.task != "conditional_handwriting":
+            raise ModelDirError(f"{bundle.path}: a {bundle.task!r} model cannot write text")
+        self.bundle = bundle
+        self.model = bundle.model
+        self.alphabet = bundle.alphabet
+        self.normalizer = bundle.normalizer
+        self.downsample = int(bundle.preprocessing.get("downsample", 1))
+        self.clip = bundle.preprocessing.get("clip_offset_std")
+        mean, std = np.asarray(self.normalizer.mean), np.asarray(self.normalizer.std)
+        self._start_point = np.array([0.0, *(-mean / std)], np.float32)
+        self._sample = tf.function(self._sample_graph, reduce_retracing=True)
+
+    @classmethod
+    def from_pretrained(cls, name: str = "synthesis") -> Synthesizer:
+        """The shipped default model (no download)."""
+        path = PRETRAINED_DIR / name
+        if not (path / "model.json").exists():
+            raise ModelDirError(f"no shipped model {name!r} is installed (looked in {path})")
+        return cls(load_model_dir(path))
+
+    @classmethod
+    def from_dir(cls, path: str | os.PathLike) -> Synthesizer:
+        return cls(load_model_dir(path))
+
+    # Styles ----------------------------------------------------------------------------------
+
+    @property
+    def style_dir(self) -> Path:
+        return self.bundle.path / "styles"
+
+    def styles(self) -> list[int]:
+        """Ids of the bundled priming styles."""
+        if not self.style_dir.is_dir():
+            return []
+        return sorted(int(p.stem.split("-")[1]) for p in self.style_dir.glob("style-*.npz"))
+
+    def load_style(self, style: int) -> tuple[np.ndarray, str]:
+        path = self.style_dir / f"style-{int(style)}.npz"
+        if not path.exists():
+            raise ValueError(f"unknown style {style}; available: {self.styles() or 'none'}")
+        with np.load(path, allow_pickle=False) as z:
+            return z["strokes"].astype(np.float32), str(z["text"])
+
+    def _prime(self, style):
+        """``(prime_strokes normalised, prime codes)`` or ``(None, None)``."""
+        if style is None:
+            return None, None
+        if isinstance(style, (int, np.integer)):
+            strokes, text = self.load_style(int(style))
+            downsampled = True
+        else:
+            strokes, text = style
+            downsampled = False
+        strokes = validate_strokes(strokes, source="style strokes")
+        if not downsampled:
+            strokes = drop_points(strokes, self.downsample)
+        norm = self.normalizer.normalize(strokes)
+        if self.clip:
+            norm[:, 1:] = np.clip(norm[:, 1:], -self.clip, self.clip)
+        codes = self.alphabet.encode(text.strip() + " ", source="style text")
+        return norm, codes
+
+    # Generation ------------------------------------------------------------------------------
+
+    def _sample_graph(self, chars, bias, temperature, seed, max_steps, prime_strokes, prime_chars):
+        return sample_strokes(
+            self.model,
+            chars,
+            bias=bias,
+            seed=seed,
+            max_steps=max_steps,
+            temperature=temperature,
+            start_point=self._start_point,
+            prime_strokes=prime_strokes,
+            prime_chars=prime_chars,
+        )
+
+    def check_texts(self, texts: Sequence[str], unknown: str | None = None) -> list[str]:
+        """Applies the alphabet's unknown-character policy; errors list every bad character."""
+        policy = unknown or self.alphabet.unknown
+        bad = sorted({c for t in texts for _, c in self.alphabet.unknown_characters(t)})
+        if bad and policy == "error":
+            first = next(t for t in texts if self.alphabet.unknown_characters(t))
+            raise UnknownCharacterError(
+                first, self.alphabet.unknown_characters(first),
+                source=f"text has characters the model cannot write ({', '.join(map(repr, bad))})",
+            )
+        cleaned = [self.alphabet.clean(t, policy) for t in texts]
+        for text in cleaned:
+            if not text.strip():
+                raise ValueError("cannot write an empty text")
+            if len(text) > MAX_TEXT_LENGTH:
+                raise ValueError(
+                    f"a line of {len(text)} characters is too long (max {MAX_TEXT_LENGTH}); "
+                    "use write() to wrap long text into lines"
+                )
+        return cleaned
+
+    def max_steps_for(self, texts: Sequence[str]) -> int:
+        longest = max(len(t) for t in texts)
+        return int(math.ceil(2 * RAW_POINTS_PER_CHAR / self.downsample * longest)) + 40
+
+    def generate(
+        self,
+        texts: Sequence[str] | str,
+        bias: float = 0.75,
+        seed: int = 0,
+        temperature: float = 1.0,
+        style=None,
+        unknown: str | None = None,
+        max_steps: int | None = None,
+    ) -> list[np.ndarray]:
+        """Writes each text as one line; returns raw-unit ``[eos, dx, dy]`` arrays.
+
+        Args:
+            texts: one text or a list (generated together, in one batch).
+            bias: sampling bias (Graves 5.4): 0 is the full variety, ~0.75 neat, 2+ very regular.
+            seed: same seed, same texts -> same strokes.
+            temperature: extra softening (>1) or sharpening (<1).
+            style: a bundled style id (`styles()`), or ``(strokes, text)`` of the writer to
+                imitate (raw-unit ``[eos, dx, dy]``, e.g. from `hwsr.ink.read_ink`).
+            unknown: ``"error"`` (default), ``"drop"`` or ``"map"`` for characters outside the
+                alphabet.
+            max_steps: bound on points per line (default: scaled to the text length).
+        """
+        if isinstance(texts, str):
+            texts = [texts]
+        if not texts:
+            return []
+        texts = self.check_texts(list(texts), unknown)
+        chars = self.alphabet.encode_batch(texts, unknown="map")
+        prime_strokes, prime_chars = self._prime(style)
+        steps = max_steps or self.max_steps_for(texts)
+        strokes, lengths = self._sample(
+            tf.constant(chars),
+            tf.constant(float(bias)),
+            tf.constant(float(temperature)),
+            tf.constant([int(seed) & 0x7FFFFFFF, 0x5EED], tf.int32),
+            tf.constant(int(steps)),
+            None if prime_strokes is None else tf.constant(prime_strokes),
+            None if prime_chars is None else tf.constant(prime_chars),
+        )
+        strokes = self.normalizer.denormalize(strokes.numpy())
+        out = []
+        for s, n in zip(strokes, lengths.numpy()):
+            line = s[: max(int(n), 1)].copy()
+            line[-1, 0] = 1.0
+            out.append(line)
+        return out
+
+    def write(self, text: str, width: int = 40, **kwargs) -> list[np.ndarray]:
+        """Wraps ``text`` into lines of at most ``width`` characters and writes them all in
+        one batch with the same style and seed; returns one stroke array per line."""
+        lines = wrap_text(text, width)
+        if not lines:
+            raise ValueError("cannot write an empty text")
+        return self.generate(lines, **kwargs)
+
+
+def wrap_text(text: str, width: int = 40) -> list[str]:
+    """Splits text into lines at word boundaries (paragraph breaks kept)."""
+    lines = []
+    for paragraph in text.splitlines():
+        lines += textwrap.wrap(paragraph, width=width, break_long_words=True) or []
+    return [line for line in lines if line.strip()]

@@ -1,0 +1,1 @@
+"""Data preparation, tf.data pipelines and training (installed as ``hwsr.pipeline``)."""

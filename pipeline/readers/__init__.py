@@ -1,0 +1,1 @@
+"""Readers: each turns a file format into a `LineCorpus` or stroke arrays."""

@@ -1,0 +1,82 @@
+"""Reader for the compact npz layout: ``*.npz`` (``points`` + ``starts``) + ``sentences.txt``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from hwsr.pipeline.corpus import LineCorpus
+from hwsr.pipeline.readers.errors import CorpusFormatError
+
+__all__ = ["CorpusFormatError", "read_npz_lines", "read_text_lines"]
+
+
+def read_text_lines(path: Path) -> list[str]:
+    """Lines of a UTF-8 text file without their newline (a final newline adds no line).
+
+    Raises:
+        CorpusFormatError: the file is not UTF-8 (naming the line of the first bad byte).
+    """
+    data = Path(path).read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise CorpusFormatError(
+            f"{path}: line {line}: not UTF-8 text ({e.reason} at byte {e.start})"
+        ) from None
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line.rstrip("\r") for line in lines]
+
+
+def read_npz_lines(folder: str | os.PathLike) -> LineCorpus:
+    """Reads ``iam_ondb_lines``-style data: one ``.npz`` with ``points`` [N, 3] int16 and
+    ``starts`` [n + 1], plus ``sentences.txt`` (and optionally ``line_ids.txt``).
+
+    No pickle is ever loaded.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise CorpusFormatError(f"{folder}: not a directory")
+    npzs = sorted(folder.glob("*.npz"))
+    if len(npzs) != 1:
+        raise CorpusFormatError(f"{folder}: expected exactly one .npz file, found {len(npzs)}")
+    path = npzs[0]
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            if "points" not in z.files or "starts" not in z.files:
+                raise CorpusFormatError(
+                    f"{path}: expected arrays 'points' and 'starts', found {sorted(z.files)}"
+                )
+            points, starts = z["points"], z["starts"]
+    except (OSError, ValueError) as e:
+        if isinstance(e, CorpusFormatError):
+            raise
+        raise CorpusFormatError(f"{path}: cannot read ({e})") from None
+    if points.ndim != 2 or points.shape[1] != 3:
+        raise CorpusFormatError(f"{path}: 'points' must be [N, 3] [eos, dx, dy], got {points.shape}")
+    if starts.ndim != 1 or len(starts) < 1 or starts[0] != 0 or starts[-1] != len(points):
+        raise CorpusFormatError(f"{path}: 'starts' must run from 0 to len(points)")
+    if np.any(np.diff(starts) <= 0):
+        raise CorpusFormatError(f"{path}: 'starts' must be strictly increasing (no empty lines)")
+    n = len(starts) - 1
+    sentences = folder / "sentences.txt"
+    if not sentences.exists():
+        raise CorpusFormatError(f"{folder}: missing sentences.txt")
+    texts = read_text_lines(sentences)
+    if len(texts) != n:
+        raise CorpusFormatError(f"{sentences}: {len(texts)} lines, but {path.name} holds {n} sequences")
+    ids_path = folder / "line_ids.txt"
+    if ids_path.exists():
+        line_ids = read_text_lines(ids_path)
+        if len(line_ids) != n:
+            raise CorpusFormatError(f"{ids_path}: {len(line_ids)} lines, but {path.name} holds {n} sequences")
+    else:
+        line_ids = [f"line-{i:06d}" for i in range(n)]
+    data = points.astype(np.float32)
+    strokes = [data[starts[i] : starts[i + 1]] for i in range(n)]
+    return LineCorpus(strokes, texts, line_ids)

@@ -1,0 +1,53 @@
+"""Shared test set-up.
+
+* Splits the CPU into 2 logical devices *before* TensorFlow initialises, so that
+  ``MirroredStrategy`` really distributes over 2 replicas on a CPU-only machine.
+* ``shared_data`` points at ``../shared/data`` (real IAM-OnDB ink, never copied into the
+  repo); tests that need it skip with a message when it is absent.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import tensorflow as tf  # noqa: E402
+
+_cpus = tf.config.list_physical_devices("CPU")
+try:
+    tf.config.set_logical_device_configuration(
+        _cpus[0], [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()]
+    )
+except RuntimeError:  # Already initialised (e.g. a plugin imported TF first and used it).
+    pass
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("HWSR_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """``../shared/data``; skips the test when it is not there."""
+    if not (SHARED_DATA / "iam_ondb_lines" / "iam_ondb_lines.npz").exists():
+        pytest.skip(f"real IAM-OnDB data not found at {SHARED_DATA} (set HWSR_SHARED_DATA)")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def synthetic_strokes():
+    """A small programmatic line: three pen strokes, ``[eos, dx, dy]`` float32."""
+    import numpy as np
+
+    from hwsr.strokes import from_stroke_list
+
+    t = np.linspace(0, 2 * np.pi, 25)
+    strokes = [
+        np.stack([10 * np.cos(t), 10 * np.sin(t)], axis=1),
+        np.stack([30 + 2 * t, 5 * np.sin(3 * t)], axis=1),
+        np.array([[50.0, 0.0], [55.0, 20.0], [60.0, 0.0]]),
+    ]
+    return from_stroke_list(strokes)

@@ -1,0 +1,77 @@
+import numpy as np
+import tensorflow as tf
+
+from hwsr.models.synthesis_model import HandwritingSynthesisModel
+from hwsr.sampling import sample_strokes, window_passed_end
+
+
+def tiny(conditional=True, seed=0):
+    tf.keras.utils.set_random_seed(seed)
+    model = HandwritingSynthesisModel(
+        vocabulary_size=9 if conditional else None, units=8, num_layers=2,
+        num_window_components=2, num_mixture_components=3,
+    )
+    model.build()
+    return model
+
+
+CHARS = tf.constant([[2, 3, 4, 0], [5, 6, 7, 8]])
+
+
+def test_same_seed_same_strokes_other_seed_other_strokes():
+    model = tiny()
+    f = tf.function(lambda s: sample_strokes(model, CHARS, seed=s, max_steps=40))
+    a, la = f(tf.constant([1, 2]))
+    b, lb = f(tf.constant([1, 2]))
+    c, _ = f(tf.constant([7, 2]))
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
+    np.testing.assert_array_equal(la.numpy(), lb.numpy())
+    assert not np.array_equal(a.numpy(), c.numpy())
+
+
+def test_lengths_bounded_and_padding_after_each_line():
+    model = tiny()
+    strokes, lengths = sample_strokes(model, CHARS, seed=(3, 4), max_steps=25)
+    assert strokes.shape[0] == 2 and strokes.shape[1] <= 25
+    for s, n in zip(strokes.numpy(), lengths.numpy()):
+        assert 1 <= n <= 25
+        assert np.all(s[n:] == 0)
+
+
+def test_window_passed_end_rule():
+    phi = tf.constant([[0.1, 0.9, 0.2, 0.0], [0.1, 0.2, 0.9, 0.0], [0.0, 0.1, 0.5, 0.3]])
+    lengths = tf.constant([2, 2, 3])
+    # Row 0: past-end weight (0.2) < best real (0.9). Row 1: past-end 0.9 > 0.2. Row 2: 0.3 < 0.5.
+    np.testing.assert_array_equal(window_passed_end(phi, lengths).numpy(), [False, True, False])
+
+
+def test_lines_stop_only_with_pen_up_after_the_window_passed_the_text():
+    model = tiny()
+    # Force the window to race ahead and the pen to lift: huge kappa and eos biases.
+    window_bias = model.stack.window.dense.bias
+    k = model.num_window_components
+    window_bias.assign(np.concatenate([np.zeros(2 * k), np.full(k, 4.0)]).astype(np.float32))
+    model.head.dense.bias.assign(np.concatenate([[30.0], np.zeros(18)]).astype(np.float32))
+    strokes, lengths = sample_strokes(model, CHARS, seed=(0, 1), max_steps=200)
+    assert np.all(lengths.numpy() < 200)
+    for s, n in zip(strokes.numpy(), lengths.numpy()):
+        assert s[n - 1, 0] == 1.0  # the last point lifts the pen
+
+
+def test_bias_reduces_spread():
+    model = tiny(conditional=False)
+    loose, _ = sample_strokes(model, batch_size=64, seed=(5, 5), max_steps=30, bias=0.0)
+    tight, _ = sample_strokes(model, batch_size=64, seed=(5, 5), max_steps=30, bias=3.0)
+    assert tight.numpy()[..., 1:].std() < loose.numpy()[..., 1:].std()
+
+
+def test_priming_changes_the_output_and_keeps_shapes():
+    model = tiny()
+    prime = np.random.default_rng(0).normal(size=(12, 3)).astype(np.float32)
+    prime[:, 0] = 0
+    base, _ = sample_strokes(model, CHARS, seed=(1, 1), max_steps=20)
+    primed, lengths = sample_strokes(
+        model, CHARS, seed=(1, 1), max_steps=20, prime_strokes=prime, prime_chars=[2, 3, 1]
+    )
+    assert primed.shape[0] == 2 and lengths.shape == (2,)
+    assert not np.allclose(base.numpy()[:, :5], primed.numpy()[:, :5])

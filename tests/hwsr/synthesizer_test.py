@@ -1,0 +1,63 @@
+import numpy as np
+import pytest
+
+from hwsr.alphabet import Alphabet, UnknownCharacterError
+from hwsr.model_dir import ModelDirError, write_model_files
+from hwsr.models.synthesis_model import HandwritingSynthesisModel
+from hwsr.strokes import Normalizer
+from hwsr.synthesizer import Synthesizer, wrap_text
+
+
+@pytest.fixture(scope="module")
+def synth(tmp_path_factory):
+    model = HandwritingSynthesisModel(vocabulary_size=len(Alphabet.iam_ondb()), units=8, num_layers=2,
+                                      num_window_components=2, num_mixture_components=3)
+    model.build()
+    path = tmp_path_factory.mktemp("syn")
+    write_model_files(path, "conditional_handwriting", model, Alphabet.iam_ondb(),
+                      Normalizer((8.0, 0.0), (40.0, 37.0), 1), {"downsample": 2, "clip_offset_std": 15.0})
+    return Synthesizer.from_dir(path)
+
+
+def test_generate_returns_raw_unit_lines(synth):
+    lines = synth.generate(["Hi there", "A, B; 12!"], seed=3)
+    assert len(lines) == 2
+    for line in lines:
+        assert line.dtype == np.float32 and line.shape[1] == 3
+        assert line[-1, 0] == 1.0
+        assert set(np.unique(line[:, 0])) <= {0.0, 1.0}
+
+
+def test_same_seed_same_output(synth):
+    a = synth.generate("Hello", seed=9)
+    b = synth.generate("Hello", seed=9)
+    np.testing.assert_array_equal(a[0], b[0])
+
+
+def test_unknown_characters_are_listed_or_dropped(synth):
+    with pytest.raises(UnknownCharacterError, match="'é'"):
+        synth.generate(["café au lait"])
+    assert len(synth.generate(["café"], unknown="drop")) == 1
+
+
+def test_write_wraps_long_text_into_lines(synth):
+    text = "one two three four five six seven eight nine ten eleven twelve"
+    assert wrap_text(text, 20) == ["one two three four", "five six seven eight", "nine ten eleven", "twelve"]
+    assert len(synth.write(text, width=20, seed=1)) == 4
+
+
+def test_style_from_user_strokes(synth, synthetic_strokes):
+    lines = synth.generate("abc", seed=1, style=(synthetic_strokes, "oil"))
+    assert len(lines) == 1
+
+
+def test_empty_and_overlong_text_rejected(synth):
+    with pytest.raises(ValueError, match="empty"):
+        synth.generate(["   "])
+    with pytest.raises(ValueError, match="too long"):
+        synth.generate(["x" * 500])
+
+
+def test_wrong_task_and_missing_model(tmp_path):
+    with pytest.raises(ModelDirError):
+        Synthesizer.from_dir(tmp_path / "nothing")
