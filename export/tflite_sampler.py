@@ -42,7 +42,8 @@ def _load(path: str | os.PathLike, signature: str):
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise FileNotFoundError(f"{meta_path}: the JSON sidecar written with {path.name} is missing") from None
+        raise FileNotFoundError(
+            f"{meta_path}: the JSON sidecar written with {path.name} is missing") from None
     if meta.get("signature") != signature:
         raise ValueError(f"{path}: holds signature {meta.get('signature')!r}, not {signature!r}")
     runner = _interpreter(path).get_signature_runner(signature)

@@ -118,7 +118,7 @@ def beam_search_decode(logits, logit_lengths, beam_width: int = 16, return_score
     if isinstance(beam_width, bool) or not isinstance(beam_width, (int, np.integer)) or beam_width < 1:
         raise ValueError(f"beam_width must be an integer >= 1, got {beam_width!r}")
     logits, lengths = _check_inputs(logits, logit_lengths)
-    batch, _, classes = logits.shape
+    batch = logits.shape[0]
     if batch == 0:
         return ([], np.zeros([0])) if return_scores else []
     # Blank last: TF class k is our class k + 1; TF class C - 1 is our blank 0.
@@ -143,6 +143,10 @@ def beam_search_decode(logits, logit_lengths, beam_width: int = 16, return_score
 def ctc_log_likelihood(logits, logit_lengths, labels) -> np.ndarray:
     """``log P(labels[b] | logits[b])`` under CTC, summed over all alignments.
 
+    The CTC forward recursion (Graves et al. 2006, section 4.1) in log space, in NumPy,
+    vectorised over the batch. (``tf.nn.ctc_loss`` with dense labels runs a far slower
+    scan on CPU, and its fast kernel rejects empty labellings.)
+
     Args:
         logits: ``[B, T, C]`` unnormalised scores, class 0 the blank.
         logit_lengths: ``[B]`` valid frames per line.
@@ -151,29 +155,46 @@ def ctc_log_likelihood(logits, logit_lengths, labels) -> np.ndarray:
     Returns:
         A float ``[B]`` array; ``-inf`` where a labelling cannot fit in its frames.
     """
-    import tensorflow as tf
-
     logits, lengths = _check_inputs(logits, logit_lengths)
     if len(labels) != len(lengths):
         raise ValueError(f"{len(labels)} labellings for a batch of {len(lengths)}")
-    if len(labels) == 0:
-        return np.zeros([0])
-    width = max([1, *(len(lab) for lab in labels)])
-    dense = np.zeros([len(labels), width], np.int32)
+    batch, frames, classes = logits.shape
+    label_lengths = np.array([len(lab) for lab in labels], np.int64)
+    states = 2 * int(label_lengths.max(initial=0)) + 1
+    # Extended labellings: a blank before, between and after the labels.
+    ext = np.zeros([batch, states], np.int64)
     for i, lab in enumerate(labels):
-        lab = np.asarray(lab, np.int32)
-        if (lab == BLANK).any() or (lab < 0).any() or (lab >= logits.shape[2]).any():
-            raise ValueError(f"labelling {i} holds codes outside 1..{logits.shape[2] - 1}: {lab.tolist()}")
-        dense[i, : len(lab)] = lab
-    loss = tf.nn.ctc_loss(
-        labels=tf.constant(dense),
-        logits=tf.constant(logits),
-        label_length=tf.constant([len(lab) for lab in labels], tf.int32),
-        logit_length=tf.constant(lengths, tf.int32),
-        logits_time_major=False,
-        blank_index=BLANK,
-    )
-    return -loss.numpy().astype(np.float64)
+        lab = np.asarray(lab, np.int64).reshape(-1)
+        if (lab == BLANK).any() or (lab < 0).any() or (lab >= classes).any():
+            raise ValueError(f"labelling {i} holds codes outside 1..{classes - 1}: {lab.tolist()}")
+        ext[i, 1 : 2 * len(lab) : 2] = lab
+    ext_lengths = 2 * label_lengths + 1
+    valid = np.arange(states)[np.newaxis, :] < ext_lengths[:, np.newaxis]
+    # A state may be entered from two back when it holds a label that differs from that one.
+    skip = np.zeros([batch, states], bool)
+    skip[:, 2:] = (ext[:, 2:] != BLANK) & (ext[:, 2:] != ext[:, :-2])
+    logp = log_softmax(logits)
+    neg_inf = np.full([batch, 1], -np.inf)
+    alpha = np.full([batch, states], -np.inf)
+    if frames:
+        emit = np.take_along_axis(logp[:, 0], ext, axis=1)
+        alpha[:, :2] = emit[:, :2]
+        alpha[~valid] = -np.inf
+    with np.errstate(invalid="ignore"):  # logaddexp(-inf, -inf) is -inf, as wanted.
+        for t in range(1, frames):
+            emit = np.take_along_axis(logp[:, t], ext, axis=1)
+            one_back = np.concatenate([neg_inf, alpha[:, :-1]], axis=1)
+            two_back = np.where(skip, np.concatenate([neg_inf, neg_inf, alpha[:, :-2]], axis=1)[:, :states],
+                                -np.inf)
+            new = np.logaddexp(np.logaddexp(alpha, one_back), two_back) + emit
+            new[~valid] = -np.inf
+            alpha = np.where((t < lengths)[:, np.newaxis], new, alpha)
+        rows = np.arange(batch)
+        last = alpha[rows, ext_lengths - 1]
+        before_last = np.where(ext_lengths > 1, alpha[rows, np.maximum(ext_lengths - 2, 0)], -np.inf)
+        out = np.logaddexp(last, before_last)
+    # No frames: only the empty labelling is possible, with probability 1.
+    return np.where(lengths == 0, np.where(label_lengths == 0, 0.0, -np.inf), out)
 
 
 def decode(logits, logit_lengths, alphabet=None, method: str = "greedy",

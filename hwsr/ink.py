@@ -35,15 +35,17 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import math
 import os
 import re
+import zipfile
 from pathlib import Path
 from xml.parsers import expat
 
 import numpy as np
 
 from hwsr.io_utils import atomic_write_bytes, atomic_write_text
-from hwsr.strokes.representation import from_stroke_list, validate_strokes
+from hwsr.strokes.representation import from_stroke_list, stroke_spans, validate_strokes
 
 INKML_NAMESPACE = "http://www.w3.org/2003/InkML"
 SUPPORTED_EXTENSIONS = (".inkml", ".xml", ".json", ".npz")
@@ -121,9 +123,12 @@ def _number(value: str | None, path: Path, line: int, what: str) -> float:
     if value is None:
         raise InkFormatError(f"{path}: line {line}: {what} is missing")
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
         raise InkFormatError(f"{path}: line {line}: {what}={value!r} is not a number") from None
+    if not math.isfinite(number):
+        raise InkFormatError(f"{path}: line {line}: {what}={value!r} is not a finite number")
+    return number
 
 
 def _finish(stroke_list: list[np.ndarray], path: Path, what: str) -> np.ndarray:
@@ -275,12 +280,8 @@ def _fmt(value: float) -> str:
 def _screen_strokes(strokes) -> list[np.ndarray]:
     """Absolute float64 ``(x, y)`` per stroke with y pointing down."""
     strokes = validate_strokes(strokes, source="strokes to write")
-    xy = np.cumsum(strokes[:, 1:3].astype(np.float64), axis=0)
-    ends = np.flatnonzero(strokes[:, 0] == 1) + 1
-    if len(ends) == 0 or ends[-1] != len(xy):
-        ends = np.append(ends, len(xy))
-    out = [xy[a:b] * np.array([1.0, -1.0]) for a, b in zip(np.r_[0, ends[:-1]], ends)]
-    return [s for s in out if len(s)]
+    xy = np.cumsum(strokes[:, 1:3].astype(np.float64), axis=0) * np.array([1.0, -1.0])
+    return [xy[a:b] for a, b in stroke_spans(strokes)]
 
 
 def write_inkml(path: str | os.PathLike, strokes) -> None:
@@ -318,6 +319,8 @@ def _json_point(point, path: Path, where: str) -> tuple[float, float]:
     for v in values:
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             raise InkFormatError(f"{path}: {where}: coordinate {v!r} is not a number")
+        if not math.isfinite(v):
+            raise InkFormatError(f"{path}: {where}: coordinate {v!r} is not a finite number")
     return float(values[0]), float(values[1])
 
 
@@ -365,10 +368,18 @@ def read_npz_ink(path: str | os.PathLike, index: int | None = None) -> np.ndarra
     """
     path = Path(path)
     try:
-        with np.load(path, allow_pickle=False) as z:
+        loaded = np.load(path, allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):
+            raise InkFormatError(
+                f"{path}: holds a single .npy array, not an .npz archive; save it with "
+                "np.savez(path, strokes=array) or hwsr.ink.write_npz"
+            )
+        with loaded as z:
             arrays = {k: z[k] for k in z.files if k in ("strokes", "points", "starts")}
             names = sorted(z.files)
-    except (OSError, ValueError, EOFError) as e:
+    except InkFormatError:
+        raise
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
         raise InkFormatError(f"{path}: cannot read as .npz ({e})") from None
     if "strokes" in arrays:
         if index not in (None, 0):
@@ -376,8 +387,8 @@ def read_npz_ink(path: str | os.PathLike, index: int | None = None) -> np.ndarra
         return validate_strokes(arrays["strokes"], source=str(path))
     if "points" in arrays and "starts" in arrays:
         starts = arrays["starts"]
-        n = len(starts) - 1
-        if starts.ndim != 1 or n < 1:
+        n = len(starts) - 1 if starts.ndim == 1 else 0
+        if n < 1:
             raise InkFormatError(f"{path}: 'starts' must be a 1-D array of at least 2 offsets")
         if index is None:
             if n != 1:

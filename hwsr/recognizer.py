@@ -93,7 +93,7 @@ class Recognizer:
         if not (path / "model.json").exists():
             raise ModelDirError(
                 f"no shipped recognition model {name!r} is installed (looked in {path}); "
-                "use Recognizer.from_dir(MODEL_DIR) with a model trained by hwsr-train"
+                "load a model dir trained by hwsr-train instead (Recognizer.from_dir, or --model-dir)"
             )
         return cls(load_model_dir(path, task="recognition"), **kwargs)
 

@@ -133,7 +133,7 @@ class Synthesizer:
 
     def max_steps_for(self, texts: Sequence[str]) -> int:
         longest = max(len(t) for t in texts)
-        return int(math.ceil(2 * RAW_POINTS_PER_CHAR / self.downsample * longest)) + 40
+        return math.ceil(2 * RAW_POINTS_PER_CHAR / self.downsample * longest) + 40
 
     def generate(
         self,

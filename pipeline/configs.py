@@ -100,10 +100,54 @@ class ExperimentConfig:
         _merge(config, data, "")
         return config
 
+    def resume_invariants(self) -> dict:
+        """``{"section.key": value}`` of the settings a resumed run must not change: the
+        network's shape (its checkpoint would not fit) and the data downsampling."""
+        section = "recognition" if self.task == "recognition" else "synthesis"
+        out = {f"{section}.{k}": v for k, v in dataclasses.asdict(getattr(self, section)).items()
+               if k != "dropout"}
+        out["data.downsample"] = self.data.downsample
+        return out
+
+    def validate(self) -> ExperimentConfig:
+        """Raises `ConfigError` for values no run can use; returns ``self``."""
+        checks = [
+            (self.task in TASKS, "task", f"must be one of {', '.join(TASKS)}"),
+            (self.data.downsample >= 1, "data.downsample", "must be >= 1"),
+            (self.data.max_points >= 2, "data.max_points", "must be >= 2"),
+            (0.0 <= self.data.validation_fraction < 1.0, "data.validation_fraction", "must be in [0, 1)"),
+            (list(self.data.bucket_boundaries) == sorted(set(self.data.bucket_boundaries)),
+             "data.bucket_boundaries", "must be strictly increasing"),
+            (self.data.shuffle_buffer >= 0, "data.shuffle_buffer", "must be >= 0"),
+            (self.train.batch_size >= 1, "train.batch_size", "must be >= 1"),
+            (self.train.learning_rate > 0, "train.learning_rate", "must be > 0"),
+            (self.train.decay_steps >= 1, "train.decay_steps", "must be >= 1"),
+            (self.train.steps >= 1, "train.steps", "must be >= 1"),
+            (self.train.steps_per_epoch >= 1, "train.steps_per_epoch", "must be >= 1"),
+            (self.train.validation_steps is None or self.train.validation_steps >= 1,
+             "train.validation_steps", "must be >= 1 or null (the whole split)"),
+            (self.train.keep_checkpoints >= 1, "train.keep_checkpoints", "must be >= 1"),
+            (self.train.global_clipnorm is None or self.train.global_clipnorm > 0,
+             "train.global_clipnorm", "must be > 0 or null"),
+            (self.train.mixed_precision in MIXED_PRECISION_POLICIES, "train.mixed_precision",
+             "must be null, mixed_float16 or mixed_bfloat16"),
+            (self.train.sample_every_epochs >= 0, "train.sample_every_epochs", "must be >= 0"),
+        ]
+        for model in (self.synthesis, self.recognition):
+            checks.append((model.units >= 1 and model.num_layers >= 1, type(model).__name__,
+                           "units and num_layers must be >= 1"))
+        for ok, key, problem in checks:
+            if not ok:
+                raise ConfigError(f"{key} {problem}")
+        return self
+
+
+MIXED_PRECISION_POLICIES = (None, "mixed_float16", "mixed_bfloat16")
+
 
 def _merge(obj, data: dict, prefix: str) -> None:
     if not isinstance(data, dict):
-        raise ConfigError(f"{prefix or 'config'}: expected a mapping, got {type(data).__name__}")
+        raise ConfigError(f"{prefix.rstrip('.') or 'config'}: expected a mapping, got {type(data).__name__}")
     fields = {f.name: f for f in dataclasses.fields(obj)}
     for key, value in data.items():
         path = f"{prefix}{key}"
@@ -113,42 +157,55 @@ def _merge(obj, data: dict, prefix: str) -> None:
         if dataclasses.is_dataclass(current):
             _merge(current, value, path + ".")
         else:
-            setattr(obj, key, _coerce(value, current, fields[key], path))
+            setattr(obj, key, _coerce(value, fields[key], path))
 
 
-def _coerce(value, current, field: dataclasses.Field, path: str):
+def _coerce(value, field: dataclasses.Field, path: str):
+    """``value`` (from JSON/YAML or an override) as the type of ``field``."""
     typ = str(field.type)
+    optional = "None" in typ
+    if isinstance(value, str) and value.strip().lower() in ("none", "null", "~") and optional:
+        value = None
     if value is None:
-        if "None" in typ:
+        if optional:
             return None
         raise ConfigError(f"{path} cannot be null")
     try:
         if typ.startswith("tuple"):
             if isinstance(value, str):
-                value = [v for v in value.replace("(", "").replace(")", "").split(",") if v.strip()]
-            inner = int if "int" in typ else float
-            return tuple(inner(v) for v in value)
-        if isinstance(current, bool) or typ.startswith("bool"):
-            if isinstance(value, str):
-                if value.lower() in ("true", "1", "yes"):
-                    return True
-                if value.lower() in ("false", "0", "no"):
-                    return False
-                raise ValueError(value)
-            return bool(value)
-        if typ.startswith("int"):
-            if isinstance(value, float) and not value.is_integer():
-                raise ValueError(value)
-            return int(value)
-        if typ.startswith("float"):
-            return float(value)
-        if typ.startswith("str"):
-            if isinstance(value, str) and value.lower() in ("none", "null") and "None" in typ:
-                return None
-            return str(value)
+                value = [v for v in value.replace("(", "").replace(")", "").replace("[", "")
+                         .replace("]", "").split(",") if v.strip()]
+            if not isinstance(value, (list, tuple)):
+                raise TypeError(value)
+            return tuple(_scalar(v, "int" if "int" in typ else "float") for v in value)
+        for name in ("bool", "int", "float", "str"):
+            if typ.startswith(name):
+                return _scalar(value, name)
     except (TypeError, ValueError):
         raise ConfigError(f"{path}: cannot use {value!r} as {typ}") from None
     return value
+
+
+def _scalar(value, name: str):
+    if name == "bool":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "yes", "1"):
+            return True
+        if isinstance(value, str) and value.lower() in ("false", "no", "0"):
+            return False
+        raise ValueError(value)
+    if isinstance(value, (bool, list, tuple, dict)):
+        raise TypeError(value)  # True is an int to Python, but never a step count.
+    if name == "int":
+        if isinstance(value, str):
+            value = float(value) if any(c in value for c in ".eE") else int(value)
+        if isinstance(value, float) and not value.is_integer():
+            raise ValueError(value)
+        return int(value)
+    if name == "float":
+        return float(value)
+    return str(value)
 
 
 def _preset(name: str, task: str) -> dict:
@@ -179,54 +236,108 @@ def _preset(name: str, task: str) -> dict:
 PRESETS = ("tiny", "cpu", "paper")
 
 
-def parse_override(text: str) -> tuple[list[str], Any]:
+def parse_override(text: str) -> tuple[list[str], str]:
+    """``"a.b=c"`` -> ``(["a", "b"], "c")`` (the value is converted by `apply_override`)."""
     if "=" not in text:
         raise ConfigError(f"bad override {text!r}: expected key=value, e.g. train.steps=1000")
     key, value = text.split("=", 1)
     key = key.strip()
-    if not key:
+    keys = key.split(".")
+    if not key or not all(k.strip() for k in keys):
         raise ConfigError(f"bad override {text!r}: empty key")
-    try:
+    return [k.strip() for k in keys], value.strip()
+
+
+def apply_override(cfg: ExperimentConfig, text: str) -> None:
+    """Applies one ``a.b=c`` override in place.
+
+    The value is read as YAML (``[1, 2]``, ``null``, ``1e-3``, ``true``) except for text
+    fields, which take it verbatim (so ``data.source=s3://bucket/x: y`` is a path).
+    """
+    keys, raw = parse_override(text)
+    if keys == ["task"]:
+        raise ConfigError(f"bad override {text!r}: the task is set by --task, not --set")
+    obj, path = cfg, ""
+    for key in keys[:-1]:
+        fields = {f.name for f in dataclasses.fields(obj)}
+        if key not in fields or not dataclasses.is_dataclass(getattr(obj, key)):
+            raise ConfigError(f"bad override {text!r}: unknown config section {path + key!r}")
+        obj, path = getattr(obj, key), f"{path}{key}."
+    fields = {f.name: f for f in dataclasses.fields(obj)}
+    name = keys[-1]
+    if name not in fields:
+        raise ConfigError(f"bad override {text!r}: unknown config key {path + name!r}; "
+                          f"known: {sorted(fields)}")
+    if dataclasses.is_dataclass(getattr(obj, name)):
+        raise ConfigError(f"bad override {text!r}: {path + name!r} is a section; set one of its keys")
+    value: Any = raw
+    if not str(fields[name].type).startswith("str"):
         import yaml
 
-        parsed = yaml.safe_load(value) if value.strip() else ""
-    except Exception:
-        parsed = value
-    return key.split("."), parsed
+        try:
+            value = yaml.safe_load(raw) if raw else raw
+        except yaml.YAMLError:
+            value = raw
+    try:
+        setattr(obj, name, _coerce(value, fields[name], path + name))
+    except ConfigError as e:
+        raise ConfigError(f"bad override {text!r}: {e}") from None
+
+
+def load_config_file(path: str | Path) -> dict:
+    """A YAML or JSON config file as a dict."""
+    import yaml
+
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
+        raise ConfigError(f"{path}: cannot read the config ({' '.join(str(e).split())})") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: a config file must hold a mapping, not a {type(data).__name__}")
+    return data
 
 
 def resolve_config(
     task: str, config: str | None = None, overrides: list[str] | tuple[str, ...] = ()
 ) -> ExperimentConfig:
-    """Preset name or YAML/JSON file, then ``a.b=c`` overrides."""
+    """The config of a run: a preset name or a YAML/JSON file, then ``a.b=c`` overrides.
+
+    Args:
+        task: one of `TASKS`.
+        config: ``tiny``, ``cpu`` (the default), ``paper``, or a path to a YAML/JSON file
+            (for instance the ``config.json`` that a previous run saved in its model dir,
+            which reproduces that run).
+        overrides: ``"section.key=value"`` strings, applied in order.
+
+    Returns:
+        The validated `ExperimentConfig`.
+
+    Raises:
+        ConfigError: unknown task/preset, unreadable file, unknown key, bad value.
+    """
     if task not in TASKS:
         raise ConfigError(f"unknown task {task!r}; known: {', '.join(TASKS)}")
-    data: dict = {}
     name = config or "cpu"
     if name in PRESETS:
         data = _preset(name, task)
     else:
-        path = Path(name)
-        if not path.exists():
+        if not Path(name).is_file():
             raise ConfigError(f"config {name!r} is neither a preset ({', '.join(PRESETS)}) nor a file")
-        try:
-            import yaml
-
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except Exception as e:
-            raise ConfigError(f"{path}: cannot parse ({e})") from None
+        data = load_config_file(name)
         if data.get("task", task) != task:
-            raise ConfigError(f"{path}: the file is for task {data['task']!r}, not {task!r}")
+            raise ConfigError(f"{name}: the file is for task {data['task']!r}, not {task!r}")
     data = dict(data)
     data["task"] = task
-    cfg = ExperimentConfig.from_dict(data)
-    for text in overrides:
-        keys, value = parse_override(text)
-        nested: dict = value
-        for key in reversed(keys):
-            nested = {key: nested}
+    if name not in PRESETS:
         try:
-            _merge(cfg, nested, "")
+            cfg = ExperimentConfig.from_dict(data)
         except ConfigError as e:
-            raise ConfigError(f"override {text!r}: {e}") from None
-    return cfg
+            raise ConfigError(f"{name}: {e}") from None
+    else:
+        cfg = ExperimentConfig.from_dict(data)
+    for text in overrides:
+        apply_override(cfg, text)
+    return cfg.validate()

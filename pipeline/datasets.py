@@ -10,7 +10,8 @@ length-bucketed batches:
   ``y = {"labels": [B, U], "label_lengths": [B]}``.
 
 Batch sizes are *global*: under ``tf.distribute`` the strategy splits each batch
-across replicas (`distribute`).
+across replicas (``model.fit`` does it, or
+``strategy.experimental_distribute_dataset(batches)`` in a custom loop).
 """
 
 from __future__ import annotations
@@ -63,16 +64,24 @@ def from_arrays(strokes: Sequence[np.ndarray], codes: Sequence[np.ndarray]) -> t
     code_lengths = np.array([len(c) for c in codes], np.int64)
     ragged_strokes = tf.RaggedTensor.from_row_lengths(flat, stroke_lengths)
     ragged_codes = tf.RaggedTensor.from_row_lengths(flat_codes, code_lengths)
-    return tf.data.Dataset.from_tensor_slices({"strokes": ragged_strokes, "codes": ragged_codes})
+    ds = tf.data.Dataset.from_tensor_slices({"strokes": ragged_strokes, "codes": ragged_codes})
+    # Slices of ragged tensors have a RaggedTensorSpec (ragged_rank 0); re-emit them as plain
+    # tensors so the element_spec equals that of `hwsr.pipeline.tfrecords.prepared_dataset`.
+    return ds.map(lambda e: {"strokes": tf.identity(e["strokes"]), "codes": tf.identity(e["codes"])})
+
+
+def _with_lengths(examples: tf.data.Dataset, config: BatchingConfig) -> tf.data.Dataset:
+    """Keeps ``strokes`` and ``codes`` (other keys, e.g. line ids, are dropped) and adds ``length``."""
+    return examples.map(
+        lambda e: {"strokes": e["strokes"], "codes": e["codes"], "length": tf.shape(e["strokes"])[0]},
+        num_parallel_calls=tf.data.AUTOTUNE,
+        deterministic=config.deterministic,
+    )
 
 
 def synthesis_batches(examples: tf.data.Dataset, config: BatchingConfig) -> tf.data.Dataset:
     """Padded synthesis batches (see module docstring)."""
-    examples = examples.map(
-        lambda e: {**e, "length": tf.shape(e["strokes"])[0]},
-        num_parallel_calls=tf.data.AUTOTUNE,
-        deterministic=config.deterministic,
-    )
+    examples = _with_lengths(examples, config)
 
     def to_model(batch):
         strokes = batch["strokes"]
@@ -86,11 +95,7 @@ def synthesis_batches(examples: tf.data.Dataset, config: BatchingConfig) -> tf.d
 
 def recognition_batches(examples: tf.data.Dataset, config: BatchingConfig) -> tf.data.Dataset:
     """Padded recognition batches (see module docstring)."""
-    examples = examples.map(
-        lambda e: {**e, "length": tf.shape(e["strokes"])[0]},
-        num_parallel_calls=tf.data.AUTOTUNE,
-        deterministic=config.deterministic,
-    )
+    examples = _with_lengths(examples, config)
 
     def to_model(batch):
         label_lengths = tf.reduce_sum(tf.cast(batch["codes"] > 0, tf.int32), axis=1)
@@ -104,6 +109,14 @@ def recognition_batches(examples: tf.data.Dataset, config: BatchingConfig) -> tf
 
 
 def _batch_with_lengths(ds: tf.data.Dataset, config: BatchingConfig) -> tf.data.Dataset:
+    if config.batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {config.batch_size}")
+    if list(config.bucket_boundaries) != sorted(set(config.bucket_boundaries)) or any(
+        b < 1 for b in config.bucket_boundaries
+    ):
+        raise ValueError(
+            f"bucket_boundaries must be positive and strictly increasing, got {config.bucket_boundaries}"
+        )
     if config.cache:
         ds = ds.cache()
     if config.repeat:

@@ -26,7 +26,10 @@ class Examples:
 
 
 def downsample_corpus(corpus: LineCorpus, factor: int) -> list[np.ndarray]:
-    return [drop_points(validate_strokes(s, source=i), factor) for s, i in zip(corpus.strokes, corpus.line_ids)]
+    return [
+        drop_points(validate_strokes(s, source=i), factor)
+        for s, i in zip(corpus.strokes, corpus.line_ids)
+    ]
 
 
 def make_examples(

@@ -123,6 +123,7 @@ def prepare(
         },
         "splits": {},
     }
+    form_ids = corpus.form_ids
     plan = []
     for name in tfrecords.SPLITS:
         idx = split[name]
@@ -132,7 +133,7 @@ def prepare(
         manifest["splits"][name] = {
             "num_examples": len(idx),
             "num_points": int(sum(len(strokes[i]) for i in idx)),
-            "num_forms": len({corpus.form_ids[i] for i in idx}),
+            "num_forms": len({form_ids[i] for i in idx}),
             "shards": names,
             "shard_sizes": counts,
         }

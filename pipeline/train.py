@@ -12,18 +12,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
-import os
-import signal
 import sys
-import time
 from pathlib import Path
 
 from hwsr.pipeline.configs import TASKS, ConfigError, ExperimentConfig, resolve_config
-
-
-class TrainingError(RuntimeError):
-    """A problem the user can fix (bad data folder, wrong model dir...)."""
+from hwsr.pipeline.strategies import STRATEGIES
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,12 +25,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="hwsr-train",
         description="Train an hwsr model (synthesis or recognition). Re-running the same "
-        "command on the same --model-dir resumes from its last checkpoint.",
+        "command on the same --model-dir resumes from its last checkpoint. Ctrl-C (or SIGTERM) "
+        "saves a checkpoint and exits with status 130.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n"
         "  hwsr-train --task recognition --data ../shared/data/iam_ondb_lines --model-dir runs/rec\n"
         "  hwsr-train --task conditional_handwriting --data DATA --model-dir runs/syn "
-        "--config tiny --set train.steps=10\n",
+        "--config tiny --set train.steps=10\n"
+        "  TF_CONFIG='{...}' hwsr-train ... --strategy multi_worker   "
+        "(see docs/distributed_training.md)\n",
     )
     p.add_argument("--version", action="version", version=f"hwsr {__version__}")
     p.add_argument("--task", required=True, choices=TASKS, help="what to train")
@@ -46,26 +42,42 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model-dir", required=True, help="where checkpoints, logs and the model go")
     p.add_argument("--config", default=None,
                    help="preset (tiny, cpu, paper) or a YAML/JSON config file [default: cpu, or "
-                   "the model dir's saved config when resuming]")
+                   "the model dir's saved config.json when resuming]")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config value, e.g. --set train.batch_size=64 (repeatable)")
     p.add_argument("--steps", type=int, help="total optimizer steps (same as --set train.steps=N)")
     p.add_argument("--epochs", type=int,
                    help="total epochs of train.steps_per_epoch steps (overrides --steps)")
-    p.add_argument("--strategy", default="auto",
-                   choices=("auto", "one_device", "mirrored", "multi_worker"),
-                   help="tf.distribute strategy [default: auto]")
-    p.add_argument("--quiet", action="store_true", help="no progress bar (one line per epoch)")
+    p.add_argument("--strategy", default="auto", choices=STRATEGIES,
+                   help="tf.distribute strategy: auto (Mirrored on several GPUs), one_device, "
+                   "mirrored, multi_worker (cluster from TF_CONFIG) [default: auto]")
+    p.add_argument("--quiet", action="store_true",
+                   help="one console line per epoch (also when CI is set or stdout is not a TTY)")
     return p
 
 
 def resolve(args) -> ExperimentConfig:
+    """The run's config from the parsed arguments (see `build_parser`)."""
+    from hwsr import model_dir as md
+    from hwsr.pipeline.trainer import TrainingError
+
+    model_dir = Path(args.model_dir)
+    try:
+        existing = md.read_task(model_dir) if model_dir.is_dir() else None
+    except md.ModelDirError as e:
+        raise TrainingError(str(e)) from None
+    if existing is not None and existing != args.task:
+        raise TrainingError(
+            f"{model_dir} holds a {existing!r} run; use another --model-dir for {args.task!r}"
+        )
     overrides = list(args.overrides)
     if args.data:
         overrides.insert(0, f"data.source={args.data}")
     if args.steps is not None:
         overrides.append(f"train.steps={args.steps}")
-    saved = Path(args.model_dir) / "config.json"
+    if args.epochs is not None and args.epochs < 1:
+        raise ConfigError(f"--epochs must be >= 1, got {args.epochs}")
+    saved = model_dir / md.CONFIG_FILE
     config = args.config
     if config is None and saved.exists():
         config = str(saved)
@@ -77,18 +89,29 @@ def resolve(args) -> ExperimentConfig:
     return cfg
 
 
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
+
+
 def main(argv: list[str] | None = None) -> int:
+    """``hwsr-train``: 0 on success, 2 for a user error, 130 when interrupted."""
     args = build_parser().parse_args(argv)
+    from hwsr.pipeline.trainer import TrainingError, TrainingInterrupted
+
     try:
         cfg = resolve(args)
         from hwsr.pipeline.trainer import train
 
         result = train(cfg, args.model_dir, strategy=args.strategy, quiet=args.quiet)
     except (ConfigError, TrainingError, ValueError, FileNotFoundError) as e:
-        print(f"hwsr-train: error: {e}", file=sys.stderr)
+        print(f"hwsr-train: error: {_one_line(e)}", file=sys.stderr)
         return 2
+    except TrainingInterrupted as e:
+        print(f"hwsr-train: stopped by {e}; a checkpoint is saved in {args.model_dir}, re-run the "
+              "same command to resume", file=sys.stderr)
+        return 130
     except KeyboardInterrupt:
-        print("hwsr-train: interrupted; the last checkpoint is saved, re-run to resume",
+        print("hwsr-train: interrupted; re-run the same command to resume from the last checkpoint",
               file=sys.stderr)
         return 130
     print(json.dumps(result, indent=2))

@@ -1,34 +1,53 @@
-"""The training loop behind ``hwsr-train``: data, strategy, model, checkpoints, callbacks."""
+"""The training loop behind ``hwsr-train``: data, strategy, model, checkpoints, callbacks.
+
+`train` is Keras ``model.fit`` with step-based epochs under a ``tf.distribute`` strategy:
+
+* The config's batch size is the *global* batch; Keras splits it across the replicas and
+  the models reduce their loss per example (`hwsr.models.losses`), so N replicas make the
+  same update as one device. Across workers the in-memory data is DATA-sharded.
+* Every epoch a ``tf.train.Checkpoint(model=, optimizer=)`` goes to
+  ``MODEL_DIR/checkpoints`` (keep-last-N) and the best weights by ``val_loss`` to
+  ``MODEL_DIR/model.weights.h5``. Re-running the same command resumes from the newest
+  checkpoint, at the same point of the same (seeded) data stream, so a killed run ends
+  where an uninterrupted one would. SIGINT/SIGTERM stop after the current step with a
+  checkpoint (`TrainingInterrupted`, exit code 130 in ``hwsr-train``).
+* With `MultiWorkerMirroredStrategy` all workers restore from the chief's checkpoints
+  (the model dir must be on storage they all see), all take part in every save, and only
+  the chief writes the model dir; the others save into a private temporary directory.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import json
+import logging
 import math
-import signal
+import shutil
 import time
 from pathlib import Path
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from hwsr import model_dir as md
 from hwsr.alphabet import Alphabet
 from hwsr.io_utils import atomic_write_text
+from hwsr.pipeline import callbacks as cb
 from hwsr.pipeline import datasets
-from hwsr.pipeline.configs import ExperimentConfig
+from hwsr.pipeline.configs import ExperimentConfig, load_config_file
 from hwsr.pipeline.examples import Examples, downsample_corpus, make_examples
 from hwsr.pipeline.sources import load_corpus
 from hwsr.pipeline.splits import split_by_form
-from hwsr.pipeline.strategies import make_strategy
+from hwsr.pipeline.strategies import has_gpu, make_strategy, shard_in_memory, worker_info
 from hwsr.strokes import Normalizer, drop_points
 
+log = logging.getLogger(__name__)
 
-def _task_error(msg):
-    from hwsr.pipeline.train import TrainingError
 
-    return TrainingError(msg)
+class TrainingError(RuntimeError):
+    """A problem the user can fix (bad data folder, wrong model dir...)."""
+
+
+TrainingInterrupted = cb.TrainingInterrupted
 
 
 def prepare_data(cfg: ExperimentConfig, alphabet: Alphabet, normalizer: Normalizer | None = None):
@@ -36,15 +55,19 @@ def prepare_data(cfg: ExperimentConfig, alphabet: Alphabet, normalizer: Normaliz
 
     Returns ``(train Examples, validation Examples, normalizer)``. The normaliser is fitted
     on the training split unless given (a resumed run reuses the saved one).
+
+    Raises:
+        TrainingError: missing folder, empty dataset, no usable training line.
     """
-    if not Path(cfg.data.source).exists():
-        raise _task_error(f"data folder {cfg.data.source!r} does not exist")
-    corpus = load_corpus(cfg.data.source)
+    source = cfg.data.source
+    if not tf.io.gfile.exists(source):
+        raise TrainingError(f"data folder {source!r} does not exist")
+    corpus = load_corpus(source)
     if len(corpus) == 0:
-        raise _task_error(f"{cfg.data.source}: the dataset is empty")
+        raise TrainingError(f"{source}: the dataset is empty")
     split = split_by_form(corpus.line_ids, cfg.data.validation_fraction, cfg.data.split_seed)
     if not split["train"]:
-        raise _task_error(f"{cfg.data.source}: no training lines after the split")
+        raise TrainingError(f"{source}: no training lines after the split")
     synthesis = cfg.task in md.SYNTHESIS_TASKS
     # Synthesis trains on downsampled strokes; the recogniser drops points in its graph.
     factor = cfg.data.downsample if synthesis else 1
@@ -58,11 +81,10 @@ def prepare_data(cfg: ExperimentConfig, alphabet: Alphabet, normalizer: Normaliz
     parts = []
     for name in ("train", "validation"):
         idx = split[name]
-        sub = corpus.subset(idx)
         parts.append(
             make_examples(
                 [strokes[i] for i in idx],
-                sub,
+                corpus.subset(idx),
                 alphabet,
                 normalizer if synthesis else None,
                 clip=cfg.data.clip_offset_std if synthesis else None,
@@ -70,11 +92,15 @@ def prepare_data(cfg: ExperimentConfig, alphabet: Alphabet, normalizer: Normaliz
             )
         )
     if len(parts[0]) == 0:
-        raise _task_error(f"{cfg.data.source}: no usable training lines")
+        raise TrainingError(
+            f"{source}: no usable training lines (all longer than data.max_points={cfg.data.max_points} "
+            "or with empty text)"
+        )
     return parts[0], parts[1], normalizer
 
 
 def build_model(cfg: ExperimentConfig, alphabet: Alphabet, normalizer: Normalizer):
+    """The (built, uncompiled) Keras model of ``cfg.task``."""
     if cfg.task in md.SYNTHESIS_TASKS:
         from hwsr.models.synthesis_model import HandwritingSynthesisModel
 
@@ -109,7 +135,15 @@ def build_model(cfg: ExperimentConfig, alphabet: Alphabet, normalizer: Normalize
     return model
 
 
-def make_dataset(cfg: ExperimentConfig, examples: Examples, training: bool, seed: int):
+def make_dataset(cfg: ExperimentConfig, examples: Examples, training: bool, seed: int,
+                 full_batches: bool = False):
+    """Padded, bucketed batches of ``examples`` (global batch size, DATA-sharded).
+
+    Training data repeats forever, shuffled with ``seed``. Validation data is one pass,
+    or with ``full_batches`` a repeating stream of full batches (the caller takes a fixed
+    number of steps): with several replicas a short last batch would leave a replica
+    empty, and with several workers every worker must run the same number of steps.
+    """
     scale = 1 if cfg.task in md.SYNTHESIS_TASKS else cfg.data.downsample
     batching = datasets.BatchingConfig(
         batch_size=cfg.train.batch_size,
@@ -117,198 +151,238 @@ def make_dataset(cfg: ExperimentConfig, examples: Examples, training: bool, seed
         pad_to_bucket_boundary=bool(cfg.data.bucket_boundaries),
         shuffle_buffer=cfg.data.shuffle_buffer if training else 0,
         seed=seed,
-        repeat=training,
-        drop_remainder=training,
+        repeat=training or full_batches,
+        drop_remainder=training or full_batches,
     )
     ds = datasets.from_arrays(examples.strokes, examples.codes)
     if cfg.task in md.SYNTHESIS_TASKS:
-        return datasets.synthesis_batches(ds, batching)
-    return datasets.recognition_batches(ds, batching)
+        ds = datasets.synthesis_batches(ds, batching)
+    else:
+        ds = datasets.recognition_batches(ds, batching)
+    return shard_in_memory(ds)
 
 
-class CheckpointCallback(keras.callbacks.Callback):
-    """Saves a resumable checkpoint every epoch and the best weights by validation loss."""
+def epoch_segments(step: int, total: int, steps_per_epoch: int) -> list[tuple[int, int, int]]:
+    """``model.fit`` calls ``(initial_epoch, epochs, steps_per_epoch)`` from ``step`` to ``total``.
 
-    def __init__(self, manager: tf.train.CheckpointManager, model_dir: Path, state: dict):
-        super().__init__()
-        self.manager = manager
-        self.model_dir = model_dir
-        self.state = state
-
-    def save(self):
-        step = int(self.model.optimizer.iterations.numpy())
-        self.manager.save(checkpoint_number=step)
-        self.state["step"] = step
-        atomic_write_text(self.model_dir / "train_state.json", json.dumps(self.state, indent=2) + "\n")
-
-    def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
-        val = logs.get("val_loss")
-        if val is not None and math.isfinite(val) and val < self.state.get("best_val_loss", math.inf):
-            self.state["best_val_loss"] = float(val)
-            self.state["best_step"] = int(self.model.optimizer.iterations.numpy())
-            md.save_weights_atomic(self.model, self.model_dir / md.WEIGHTS_FILE)
-        elif "best_val_loss" not in self.state:
-            md.save_weights_atomic(self.model, self.model_dir / md.WEIGHTS_FILE)
-        self.state.setdefault("history", []).append(
-            {"step": int(self.model.optimizer.iterations.numpy()),
-             **{k: float(v) for k, v in logs.items()}}
-        )
-        self.save()
+    Epoch k covers steps ``[k * spe, (k + 1) * spe)``. A run interrupted mid-epoch first
+    finishes that epoch with a short call, and a budget that is not a whole number of
+    epochs ends with a short one, so the run stops at exactly ``total`` steps.
+    """
+    out = []
+    spe = steps_per_epoch
+    epoch, offset = divmod(step, spe)
+    if step < total and offset:
+        n = min(spe - offset, total - step)
+        out.append((epoch, epoch + 1, n))
+        step += n
+        epoch += 1
+    full = max(total - step, 0) // spe
+    if full:
+        out.append((epoch, epoch + full, spe))
+        step += full * spe
+        epoch += full
+    if step < total:
+        out.append((epoch, epoch + 1, total - step))
+    return out
 
 
-class ThroughputCallback(keras.callbacks.Callback):
-    """Logs timesteps/s and the learning rate (console and TensorBoard)."""
-
-    def __init__(self, timesteps_per_step: float, log_dir: Path):
-        super().__init__()
-        self.timesteps_per_step = timesteps_per_step
-        self.writer = tf.summary.create_file_writer(str(log_dir / "train"))
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.start = time.perf_counter()
-        self.start_step = int(self.model.optimizer.iterations.numpy())
-
-    def on_epoch_end(self, epoch, logs=None):
-        step = int(self.model.optimizer.iterations.numpy())
-        rate = (step - self.start_step) * self.timesteps_per_step / (time.perf_counter() - self.start)
-        lr = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
-        if logs is not None:
-            logs["timesteps_per_s"] = rate
-            logs["learning_rate"] = lr
-        with self.writer.as_default(step=step):
-            tf.summary.scalar("timesteps_per_s", rate)
-            tf.summary.scalar("learning_rate", lr)
-
-
-@contextlib.contextmanager
-def _sigterm_as_interrupt():
-    def handler(signum, frame):
-        raise KeyboardInterrupt
-
+def check_model_dir(cfg: ExperimentConfig, model_dir: Path) -> None:
+    """Refuses a model dir that holds a run of another task, or of another network shape."""
     try:
-        old = signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # Not the main thread.
-        yield
+        existing = md.read_task(model_dir) if tf.io.gfile.isdir(str(model_dir)) else None
+    except md.ModelDirError as e:
+        raise TrainingError(str(e)) from None
+    if existing is not None and existing != cfg.task:
+        raise TrainingError(
+            f"{model_dir} holds a {existing!r} run; use another --model-dir for {cfg.task!r}"
+        )
+    saved = model_dir / md.CONFIG_FILE
+    if existing is None or not saved.exists():
         return
     try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, old)
+        old = ExperimentConfig.from_dict(load_config_file(saved))
+    except ValueError as e:
+        raise TrainingError(f"{saved}: unreadable saved config ({e})") from None
+    before, now = old.resume_invariants(), cfg.resume_invariants()
+    changed = [f"{k} {before[k]!r} -> {now[k]!r}" for k in now if before.get(k) != now[k]]
+    if changed:
+        raise TrainingError(
+            f"{model_dir} was trained with another network ({'; '.join(changed)}); resume with "
+            f"--config {saved} or use another --model-dir"
+        )
+
+
+def _check_mixed_precision(cfg: ExperimentConfig) -> None:
+    if cfg.train.mixed_precision and not has_gpu():
+        raise TrainingError(
+            f"train.mixed_precision={cfg.train.mixed_precision} needs a GPU; on a CPU it is slower "
+            "than float32 (set train.mixed_precision=null)"
+        )
+
+
+def _restore(checkpoint: tf.train.Checkpoint, path: str) -> None:
+    try:
+        checkpoint.restore(path).assert_existing_objects_matched()
+    except (AssertionError, ValueError, tf.errors.OpError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise TrainingError(
+            f"{path}: cannot restore this checkpoint into the configured model ({first[:300]})"
+        ) from None
+
+
+def _read_state(model_dir: Path, step: int, task: str) -> dict:
+    path = model_dir / cb.STATE_FILE
+    state: dict = {}
+    if path.exists():
+        try:
+            state = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError:
+            log.warning("%s is corrupt; starting a new train state", path)
+    # A run killed after a checkpoint but before its state was written, or resumed from
+    # an older checkpoint: forget the history past the restored step.
+    state["history"] = [h for h in state.get("history", []) if h.get("step", 0) <= step]
+    state["task"] = task
+    state["step"] = step
+    return state
 
 
 def train(cfg: ExperimentConfig, model_dir: str | Path, strategy: str = "auto", quiet: bool = False):
-    """Trains (or resumes) the run in ``model_dir``. Returns a summary dict."""
+    """Trains (or resumes) the run in ``model_dir``.
+
+    Args:
+        cfg: the resolved config (`hwsr.pipeline.configs.resolve_config`).
+        model_dir: the model dir (created; resumed when it holds checkpoints).
+        strategy: ``auto``, ``one_device``, ``mirrored`` or ``multi_worker``.
+        quiet: one console line per epoch even on a terminal.
+
+    Returns:
+        A summary dict (steps, seconds, final logs, best validation loss...).
+
+    Raises:
+        TrainingError: bad data, a model dir of another task or network, mixed precision
+            on CPU, a checkpoint that does not fit.
+        TrainingInterrupted: SIGINT/SIGTERM; a checkpoint at the current step was saved
+            (except under multi_worker, where the last epoch checkpoint stands).
+    """
     model_dir = Path(model_dir)
-    existing = md.read_task(model_dir) if model_dir.exists() else None
-    if existing is not None and existing != cfg.task:
-        raise _task_error(
-            f"{model_dir} holds a {existing!r} run; use another --model-dir for {cfg.task!r}"
-        )
-    keras.utils.set_random_seed(cfg.train.seed)
-    if cfg.train.mixed_precision:
-        keras.mixed_precision.set_global_policy(cfg.train.mixed_precision)
+    # MultiWorkerMirroredStrategy must exist before TensorFlow initialises its devices.
     strat = make_strategy(strategy)
+    worker = worker_info(strat)
+    multi_worker = isinstance(strat, tf.distribute.MultiWorkerMirroredStrategy)
+    check_model_dir(cfg, model_dir)
+    _check_mixed_precision(cfg)
+    keras.utils.set_random_seed(cfg.train.seed)
     alphabet = Alphabet.iam_ondb()
     normalizer = None
-    if (model_dir / md.STATS_FILE).exists():
+    if (model_dir / md.STATS_FILE).exists() and (model_dir / md.ALPHABET_FILE).exists():
         normalizer = Normalizer.load(model_dir / md.STATS_FILE)
         alphabet = Alphabet.load(model_dir / md.ALPHABET_FILE)
     train_ex, val_ex, normalizer = prepare_data(cfg, alphabet, normalizer)
-    is_chief = _is_chief(strat)
-    work_dir = model_dir if is_chief else model_dir / f".worker-{_task_id()}"
-    work_dir.mkdir(parents=True, exist_ok=True)
-    preprocessing = {"downsample": cfg.data.downsample, "clip_offset_std": cfg.data.clip_offset_std}
+    if worker.is_chief:
+        model_dir.mkdir(parents=True, exist_ok=True)
+        save_dir = model_dir / md.CHECKPOINT_DIR
+    else:
+        save_dir = model_dir / f".tmp-worker-{worker.task_id}" / md.CHECKPOINT_DIR
 
-    with strat.scope():
-        model = build_model(cfg, alphabet, normalizer)
-        schedule = keras.optimizers.schedules.ExponentialDecay(
-            cfg.train.learning_rate, cfg.train.decay_steps, cfg.train.decay_rate
-        )
-        optimizer = keras.optimizers.Adam(schedule, global_clipnorm=cfg.train.global_clipnorm)
-        model.compile(optimizer=optimizer, jit_compile=cfg.train.jit_compile)
-        optimizer.build(model.trainable_variables)
+    previous_policy = keras.mixed_precision.global_policy()
+    if cfg.train.mixed_precision:
+        keras.mixed_precision.set_global_policy(cfg.train.mixed_precision)
+    try:
+        with strat.scope():
+            model = build_model(cfg, alphabet, normalizer)
+            schedule = keras.optimizers.schedules.ExponentialDecay(
+                cfg.train.learning_rate, cfg.train.decay_steps, cfg.train.decay_rate
+            )
+            optimizer = keras.optimizers.Adam(schedule, global_clipnorm=cfg.train.global_clipnorm)
+            model.compile(optimizer=optimizer, jit_compile=cfg.train.jit_compile)
+            model.optimizer.build(model.trainable_variables)
+        return _fit(cfg, model, strat, worker, multi_worker, model_dir, save_dir, alphabet,
+                    normalizer, train_ex, val_ex, quiet)
+    finally:
+        keras.mixed_precision.set_global_policy(previous_policy)
+        if not worker.is_chief:
+            shutil.rmtree(save_dir.parent, ignore_errors=True)
+
+
+def _fit(cfg, model, strat, worker, multi_worker, model_dir, save_dir, alphabet, normalizer,
+         train_ex, val_ex, quiet):
+    optimizer = model.optimizer  # A LossScaleOptimizer under mixed_float16.
     checkpoint = tf.train.Checkpoint(model=model, optimizer=optimizer)
-    manager = tf.train.CheckpointManager(
-        checkpoint, str(work_dir / md.CHECKPOINT_DIR), max_to_keep=cfg.train.keep_checkpoints
-    )
-    if manager.latest_checkpoint:
-        checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
+    latest = tf.train.latest_checkpoint(str(model_dir / md.CHECKPOINT_DIR))
+    if latest:
+        _restore(checkpoint, latest)
     step = int(optimizer.iterations.numpy())
-    if is_chief:
+    if worker.is_chief:
         atomic_write_text(model_dir / md.CONFIG_FILE, cfg.to_json())
+        preprocessing = {"downsample": cfg.data.downsample, "clip_offset_std": cfg.data.clip_offset_std}
         md.write_model_files(model_dir, cfg.task, model, alphabet, normalizer, preprocessing,
                              weights=not (model_dir / md.WEIGHTS_FILE).exists())
-    state_path = model_dir / "train_state.json"
-    state = json.loads(state_path.read_text()) if state_path.exists() else {}
-    state["task"] = cfg.task
-
-    spe = cfg.train.steps_per_epoch
-    initial_epoch = step // spe
-    epochs = math.ceil(cfg.train.steps / spe)
+    state = _read_state(model_dir, step, cfg.task) if worker.is_chief else {}
     summary = {"task": cfg.task, "model_dir": str(model_dir), "start_step": step,
                "train_lines": len(train_ex), "validation_lines": len(val_ex),
-               "parameters": int(model.count_params())}
-    if initial_epoch >= epochs:
+               "parameters": int(model.count_params()), "replicas": strat.num_replicas_in_sync,
+               "workers": worker.num_workers}
+    segments = epoch_segments(step, cfg.train.steps, cfg.train.steps_per_epoch)
+    if not segments:
         summary.update(step=step, message="budget already reached; nothing to do")
         return summary
 
-    train_ds = make_dataset(cfg, train_ex, training=True, seed=cfg.train.seed + initial_epoch)
-    val_ds = make_dataset(cfg, val_ex, training=False, seed=0) if len(val_ex) else None
-    # Timesteps the recurrent net sees per line (the recogniser drops points in its graph).
+    val_ds, val_steps = None, cfg.train.validation_steps
+    if len(val_ex):
+        if strat.num_replicas_in_sync > 1 or multi_worker:
+            val_steps = val_steps or math.ceil(len(val_ex) / cfg.train.batch_size)
+            val_ds = make_dataset(cfg, val_ex, training=False, seed=0, full_batches=True).take(val_steps)
+            val_steps = None  # The dataset ends after exactly val_steps batches.
+        else:
+            val_ds = make_dataset(cfg, val_ex, training=False, seed=0)
     scale = 1 if cfg.task in md.SYNTHESIS_TASKS else cfg.data.downsample
-    mean_points = train_ex.num_points / len(train_ex) / scale
-    log_dir = work_dir / md.LOG_DIR
-    callbacks = [
-        ThroughputCallback(mean_points * cfg.train.batch_size, log_dir),
-        CheckpointCallback(manager, work_dir, state),
-        keras.callbacks.TensorBoard(str(log_dir), update_freq="epoch", write_graph=False),
-    ]
-    extra = _sample_callbacks(cfg, model, alphabet, normalizer, val_ex, log_dir)
-    callbacks += extra
+    mean_points = train_ex.num_points / len(train_ex) / scale  # Timesteps the RNN reads per line.
+    checkpoints = cb.CheckpointCallback(checkpoint, save_dir, model_dir, state,
+                                        keep=cfg.train.keep_checkpoints, chief=worker.is_chief)
+    interrupt = cb.InterruptCallback()
+    callbacks: list[keras.callbacks.Callback] = [cb.ThroughputCallback(mean_points * cfg.train.batch_size)]
+    if worker.is_chief:
+        log_dir = model_dir / md.LOG_DIR
+        callbacks += cb.metric_callbacks(cfg, model, alphabet, val_ex)
+        callbacks += [
+            cb.ScalarLogger(log_dir, nll=cfg.task in md.SYNTHESIS_TASKS),
+            cb.ProgressCallback(cfg.train.steps, interactive=not quiet and cb.console_is_interactive()),
+        ]
+        callbacks += cb.sample_callbacks(cfg, model, alphabet, normalizer, val_ex, log_dir)
+    callbacks += [checkpoints, interrupt]  # Last: an interrupt at an epoch end follows its save.
+
     t0 = time.perf_counter()
-    with _sigterm_as_interrupt():
-        try:
+    final: dict = {}
+    interrupt.install()
+    try:
+        for initial_epoch, epochs, steps_per_epoch in segments:
+            start = int(optimizer.iterations.numpy())
+            # The same seeded stream as an uninterrupted run, fast-forwarded to this step.
+            train_ds = make_dataset(cfg, train_ex, training=True, seed=cfg.train.seed).skip(start)
             history = model.fit(
                 train_ds,
                 epochs=epochs,
                 initial_epoch=initial_epoch,
-                steps_per_epoch=spe,
+                steps_per_epoch=steps_per_epoch,
                 validation_data=val_ds,
-                validation_steps=cfg.train.validation_steps,
+                validation_steps=val_steps,
                 callbacks=callbacks,
-                verbose=2 if quiet else 1,
+                verbose=0,
+                shuffle=False,  # The dataset shuffles itself (seeded).
             )
-        except KeyboardInterrupt:
-            callbacks[1].model = model
-            callbacks[1].save()
-            raise
+            final.update({k: float(v[-1]) for k, v in history.history.items() if v})
+    except cb.TrainingInterrupted:
+        if not multi_worker:  # A save is collective: the other workers would wait forever.
+            checkpoints.model = model
+            checkpoints.save()
+        raise
+    finally:
+        interrupt.uninstall()
     summary.update(
         step=int(optimizer.iterations.numpy()),
         seconds=round(time.perf_counter() - t0, 1),
-        final={k: float(v[-1]) for k, v in history.history.items()},
+        final=final,
         best_val_loss=state.get("best_val_loss"),
     )
     return summary
-
-
-def _sample_callbacks(cfg, model, alphabet, normalizer, val_ex, log_dir):
-    try:
-        from hwsr.pipeline.callbacks import sample_callbacks
-    except ImportError:
-        return []
-    return sample_callbacks(cfg, model, alphabet, normalizer, val_ex, log_dir)
-
-
-def _is_chief(strategy) -> bool:
-    resolver = getattr(strategy, "cluster_resolver", None)
-    if resolver is None or not resolver.task_type:
-        return True
-    return resolver.task_type == "chief" or (resolver.task_type == "worker" and resolver.task_id == 0)
-
-
-def _task_id() -> int:
-    return int(json.loads(__import__("os").environ.get("TF_CONFIG", "{}")).get("task", {}).get("id", 0))
-
-
-_ = np  # numpy is used by callers through this module's helpers

@@ -45,7 +45,8 @@ def add_parser(subparsers):
                       help="characters outside the alphabet: fail, drop them, or map them to the "
                       "unknown code [error]")
     prep.add_argument("--overwrite", action="store_true", help="replace an existing output dir")
-    prep.add_argument("--quiet", "-q", action="store_true", help="no progress messages (also when $CI is set)")
+    prep.add_argument("--quiet", "-q", action="store_true",
+                      help="no progress messages (also when $CI is set)")
     prep.set_defaults(func=run_prepare)
 
     stats = sub.add_parser(
@@ -241,7 +242,9 @@ def run_show(args) -> int:
     else:
         index = args.index
         if not 0 <= index < len(corpus):
-            raise CLIError(f"{args.source}: --index {index} out of range (the source has {len(corpus)} lines)")
+            raise CLIError(
+                f"{args.source}: --index {index} out of range (the source has {len(corpus)} lines)"
+            )
     _plot_line(corpus.strokes[index], f"{corpus.line_ids[index]}: {corpus.texts[index]}", args.out)
     print(f"wrote {args.out}", file=sys.stderr)
     return 0

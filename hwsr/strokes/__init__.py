@@ -1,5 +1,6 @@
-"""Stroke representation, conversions, validation, normalisation and transforms."""
+"""Stroke representation, conversions, validation, normalisation, transforms and layout."""
 
+from hwsr.strokes.layout import line_origins, split_line_indices, split_lines
 from hwsr.strokes.normalizer import Normalizer
 from hwsr.strokes.representation import (
     InvalidStrokesError,
@@ -7,20 +8,29 @@ from hwsr.strokes.representation import (
     from_dx_dy_eos,
     from_points,
     from_stroke_list,
+    stroke_spans,
     to_points,
     to_stroke_list,
     validate_strokes,
 )
-from hwsr.strokes.transforms import drop_points
+from hwsr.strokes.transforms import deslant, drop_points, estimate_slant, resample, smooth
 
 __all__ = [
     "InvalidStrokesError",
     "Normalizer",
     "bounding_box",
+    "deslant",
     "drop_points",
+    "estimate_slant",
     "from_dx_dy_eos",
     "from_points",
     "from_stroke_list",
+    "line_origins",
+    "resample",
+    "smooth",
+    "split_line_indices",
+    "split_lines",
+    "stroke_spans",
     "to_points",
     "to_stroke_list",
     "validate_strokes",

@@ -75,10 +75,14 @@ def from_dx_dy_eos(array) -> np.ndarray:
 
 
 def to_points(strokes) -> np.ndarray:
-    """Absolute coordinates: returns ``[T, 3]`` rows of ``[x, y, eos]`` (y up)."""
+    """Absolute coordinates: returns float64 ``[T, 3]`` rows of ``[x, y, eos]`` (y up).
+
+    float64, so that `from_points` gives the float32 offsets back exactly (a float32
+    cumulative sum would lose the low bits of small offsets far from the origin).
+    """
     strokes = np.asarray(strokes, dtype=np.float32)
     xy = np.cumsum(strokes[:, 1:3].astype(np.float64), axis=0)
-    return np.concatenate([xy, strokes[:, :1]], axis=1).astype(np.float32)
+    return np.concatenate([xy, strokes[:, :1].astype(np.float64)], axis=1)
 
 
 def from_points(points) -> np.ndarray:
@@ -91,18 +95,20 @@ def from_points(points) -> np.ndarray:
     return np.concatenate([points[:, 2:3], offsets], axis=1).astype(np.float32)
 
 
+def stroke_spans(strokes) -> list[tuple[int, int]]:
+    """The ``[start, end)`` row ranges of the pen strokes (a trailing open stroke included)."""
+    eos = np.asarray(strokes)[:, 0]
+    ends = np.flatnonzero(eos == 1) + 1
+    if len(ends) == 0 or ends[-1] != len(eos):
+        ends = np.append(ends, len(eos))
+    starts = np.concatenate([[0], ends[:-1]])
+    return [(int(a), int(b)) for a, b in zip(starts, ends) if b > a]
+
+
 def to_stroke_list(strokes) -> list[np.ndarray]:
-    """Splits into pen-down strokes: a list of ``[n, 2]`` absolute ``(x, y)`` arrays (y up)."""
+    """Splits into pen-down strokes: a list of float64 ``[n, 2]`` absolute ``(x, y)`` arrays (y up)."""
     points = to_points(strokes)
-    ends = np.flatnonzero(points[:, 2] == 1) + 1
-    if len(ends) == 0 or ends[-1] != len(points):
-        ends = np.append(ends, len(points))
-    out, start = [], 0
-    for end in ends:
-        if end > start:
-            out.append(points[start:end, :2].copy())
-        start = end
-    return out
+    return [points[a:b, :2].copy() for a, b in stroke_spans(strokes)]
 
 
 def from_stroke_list(stroke_list: Sequence, y_up: bool = True) -> np.ndarray:
@@ -116,6 +122,8 @@ def from_stroke_list(stroke_list: Sequence, y_up: bool = True) -> np.ndarray:
     chunks = []
     for i, stroke in enumerate(stroke_list):
         stroke = np.asarray(stroke, dtype=np.float64)
+        if stroke.size == 0:
+            continue
         if stroke.ndim != 2 or stroke.shape[1] < 2:
             raise InvalidStrokesError(f"stroke {i}: expected [n, 2+] points, got {list(stroke.shape)}")
         if len(stroke) == 0:

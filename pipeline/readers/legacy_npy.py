@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hwsr.pipeline.corpus import LineCorpus
+from hwsr.pipeline.corpus import LineCorpus, default_line_ids
 from hwsr.pipeline.readers.errors import CorpusFormatError
 from hwsr.pipeline.readers.npz_lines import read_text_lines
 from hwsr.strokes import InvalidStrokesError, validate_strokes
@@ -94,7 +94,7 @@ def read_legacy_npy(folder: str | os.PathLike, allow_pickle: bool = False) -> Li
                 f"{ids_path}: {len(line_ids)} lines, but {path.name} holds {len(array)} sequences"
             )
     else:
-        line_ids = [f"line-{i:06d}" for i in range(len(array))]
+        line_ids = default_line_ids(len(array))
     strokes = []
     for i, (item, line_id) in enumerate(zip(array, line_ids)):
         try:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hwsr.pipeline.corpus import LineCorpus
+from hwsr.pipeline.corpus import LineCorpus, default_line_ids
 from hwsr.pipeline.readers.errors import CorpusFormatError
 
 __all__ = ["CorpusFormatError", "read_npz_lines", "read_text_lines"]
@@ -53,7 +53,7 @@ def read_npz_lines(folder: str | os.PathLike) -> LineCorpus:
                     f"{path}: expected arrays 'points' and 'starts', found {sorted(z.files)}"
                 )
             points, starts = z["points"], z["starts"]
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError, EOFError) as e:
         if isinstance(e, CorpusFormatError):
             raise
         raise CorpusFormatError(f"{path}: cannot read ({e})") from None
@@ -76,7 +76,7 @@ def read_npz_lines(folder: str | os.PathLike) -> LineCorpus:
         if len(line_ids) != n:
             raise CorpusFormatError(f"{ids_path}: {len(line_ids)} lines, but {path.name} holds {n} sequences")
     else:
-        line_ids = [f"line-{i:06d}" for i in range(n)]
+        line_ids = default_line_ids(n)
     data = points.astype(np.float32)
     strokes = [data[starts[i] : starts[i + 1]] for i in range(n)]
     return LineCorpus(strokes, texts, line_ids)

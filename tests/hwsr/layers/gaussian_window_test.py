@@ -22,7 +22,7 @@ def test_step_shapes_monotone_kappa_and_masking():
     mask = tf.cast(chars > 0, tf.float32)
     kappa = tf.zeros([2, 3])
     for _ in range(4):
-        w, new_kappa, alpha, beta, phi = window(h, kappa, one_hot, mask)
+        w, new_kappa, alpha, _, phi = window(h, kappa, one_hot, mask)
         assert np.all(new_kappa.numpy() > kappa.numpy())
         kappa = new_kappa
     assert w.shape == (2, 10) and phi.shape == (2, 5) and alpha.shape == (2, 3)

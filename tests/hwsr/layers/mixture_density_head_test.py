@@ -20,7 +20,8 @@ def numpy_nll(params, targets):
     pi = np.exp(pi_hat) / np.exp(pi_hat).sum(-1, keepdims=True)
     sig1, sig2, rho = np.exp(s1), np.exp(s2), np.tanh(r)
     x1, x2, eos = targets[..., 1:2], targets[..., 2:3], targets[..., 0]
-    z = ((x1 - mu1) / sig1) ** 2 + ((x2 - mu2) / sig2) ** 2 - 2 * rho * (x1 - mu1) * (x2 - mu2) / (sig1 * sig2)
+    z1, z2 = (x1 - mu1) / sig1, (x2 - mu2) / sig2
+    z = z1**2 + z2**2 - 2 * rho * z1 * z2
     n = np.exp(-z / (2 * (1 - rho**2))) / (2 * math.pi * sig1 * sig2 * np.sqrt(1 - rho**2))
     e = 1 / (1 + np.exp(-e_hat))
     assert m == pi.shape[-1]

@@ -1,0 +1,64 @@
+"""Copies a trained model dir into ``hwsr/pretrained/<name>`` (the models shipped in the wheel).
+
+    python scripts/ship_model.py runs/recognition recognition [--metrics metrics.json]
+
+Only what loading needs is copied (model.json, alphabet.json, stats.json, model.weights.h5,
+styles/), plus a ``card.json`` with the training step, validation figures and training hours read
+from the run's train_state.json. The copy is atomic: the old shipped model stays until the new one
+is complete.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+FILES = ("model.json", "alphabet.json", "stats.json", "model.weights.h5")
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("run_dir")
+    p.add_argument("name", choices=("synthesis", "recognition", "prediction"))
+    p.add_argument("--metrics", help="JSON file of measured figures to put in card.json")
+    p.add_argument("--hours", type=float, help="training wall-clock hours so far")
+    args = p.parse_args()
+    sys.path.insert(0, str(REPO))
+    from hwsr.io_utils import atomic_directory
+
+    run = Path(args.run_dir)
+    missing = [f for f in FILES if not (run / f).exists()]
+    if missing:
+        print(f"{run}: missing {missing}", file=sys.stderr)
+        return 2
+    state = json.loads((run / "train_state.json").read_text()) if (run / "train_state.json").exists() else {}
+    card = {
+        "task": json.loads((run / "model.json").read_text())["task"],
+        "step": state.get("step"),
+        "best_step": state.get("best_step"),
+        "best_val_loss": state.get("best_val_loss"),
+        "training_hours": args.hours,
+        "trained_on": "IAM-OnDB lines (non-commercial research terms), validation split by form",
+    }
+    if args.metrics:
+        card["metrics"] = json.loads(Path(args.metrics).read_text())
+    target = REPO / "hwsr" / "pretrained" / args.name
+    keep_styles = target / "styles"
+    with atomic_directory(target, overwrite=True) as tmp:
+        for f in FILES:
+            shutil.copy2(run / f, tmp / f)
+        if (run / "styles").is_dir():
+            shutil.copytree(run / "styles", tmp / "styles")
+        elif keep_styles.is_dir():
+            shutil.copytree(keep_styles, tmp / "styles")
+        (tmp / "card.json").write_text(json.dumps(card, indent=2) + "\n")
+    print(f"shipped {run} -> {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

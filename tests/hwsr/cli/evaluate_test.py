@@ -1,0 +1,152 @@
+"""Tests for hwsr/cli/evaluate.py (``hwsr evaluate``), end to end with tiny model dirs."""
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hwsr.alphabet import Alphabet
+from hwsr.cli.evaluate import LEGIBILITY_TEXTS, parse_biases
+from hwsr.cli.main import CLIError, main
+from hwsr.metrics import character_error_rate, word_error_rate
+from hwsr.pipeline.splits import split_by_form
+from hwsr.recognizer import Recognizer
+from hwsr.synthesizer import Synthesizer
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "export"))
+from tiny_model_dirs import (  # noqa: E402
+    random_strokes,
+    write_tiny_recognition_dir,
+    write_tiny_synthesis_dir,
+)
+
+TEXTS = ["a MOVE to stop", "Mr. Gaitskell", "from 1961 on", "the Labour", "party's 3 votes",
+         "(in London)", "#5 & #6 won!", "yes; no: maybe?"]
+LINE_IDS = ["a01-000u-01", "a01-000u-02", "a01-001-01", "b02-007-01", "b02-007-02", "c03-100-01",
+            "c03-100-02", "d04-000-01"]
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    return write_tiny_recognition_dir(tmp_path_factory.mktemp("models") / "recognition")
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    """A data folder in the compact layout: npz (points + starts), sentences.txt, line_ids.txt."""
+    folder = tmp_path_factory.mktemp("data")
+    strokes, lengths = random_strokes(len(TEXTS), 36, seed=3)
+    lines = [np.round(s[:n]) for s, n in zip(strokes, lengths)]
+    for line in lines:
+        line[0, 1:] = 0.0
+    starts = np.concatenate([[0], np.cumsum([len(s) for s in lines])])
+    np.savez(folder / "lines.npz", points=np.concatenate(lines).astype(np.int16), starts=starts)
+    (folder / "sentences.txt").write_text("\n".join(TEXTS) + "\n")
+    (folder / "line_ids.txt").write_text("\n".join(LINE_IDS) + "\n")
+    return folder
+
+
+def evaluate(capsys, *argv):
+    code = main(["evaluate", *map(str, argv)])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_recognition_json(model_dir, data_dir, capsys):
+    code, out, err = evaluate(capsys, "--task", "recognition", "--data", data_dir, "--model-dir", model_dir,
+                              "--beam-width", "4", "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["task"] == "recognition" and result["split"] == "all"
+    assert result["lines"] == len(TEXTS)
+    assert result["characters"] == sum(map(len, TEXTS))
+    assert result["words"] == sum(len(t.split()) for t in TEXTS)
+    # The rates are those of the recogniser's own output on the lines.
+    from hwsr.pipeline.sources import load_corpus
+
+    corpus = load_corpus(data_dir)
+    recognizer = Recognizer.from_dir(model_dir)
+    for name, options in (("greedy", {"method": "greedy"}),
+                          ("beam", {"method": "beam", "beam_width": 4})):
+        read = [r.text for r in recognizer.recognize(corpus.strokes, **options)]
+        assert result[name]["cer"] == pytest.approx(character_error_rate(TEXTS, read))
+        assert result[name]["wer"] == pytest.approx(word_error_rate(TEXTS, read))
+        assert result[name]["cer"] > 0  # Random weights cannot read.
+    assert result["beam"]["beam_width"] == 4
+
+
+def test_validation_split_and_limit(model_dir, data_dir, capsys):
+    held_out = split_by_form(LINE_IDS, 0.4, 0)["validation"]
+    assert 0 < len(held_out) < len(LINE_IDS)
+    code, out, _ = evaluate(capsys, "--task", "recognition", "--data", data_dir, "--model-dir", model_dir,
+                            "--split", "validation", "--validation-fraction", "0.4", "--json")
+    result = json.loads(out)
+    assert code == 0 and result["lines"] == len(held_out) and result["split"] == "validation"
+    assert result["characters"] == sum(len(TEXTS[i]) for i in held_out)
+    assert "beam" not in result
+    code, out, _ = evaluate(capsys, "--task", "recognition", "--data", data_dir, "--model-dir", model_dir,
+                            "--limit", "3")
+    assert code == 0
+    assert out.startswith("3 lines (all)") and "greedy" in out and "CER" in out and "WER" in out
+
+
+def test_recognition_errors(model_dir, data_dir, tmp_path, capsys):
+    code, _, err = evaluate(capsys, "--task", "recognition", "--model-dir", model_dir)
+    assert code == 2 and "needs --data" in err
+    code, _, err = evaluate(capsys, "--task", "recognition", "--data", tmp_path, "--model-dir", model_dir)
+    assert code == 2 and "unrecognised data layout" in err
+    code, _, err = evaluate(capsys, "--task", "recognition", "--data", data_dir, "--model-dir", model_dir,
+                            "--split", "validation", "--validation-fraction", "0")
+    assert code == 2 and "no lines to evaluate" in err
+
+
+def test_real_data_validation_lines(model_dir, shared_data, capsys):
+    code, out, err = evaluate(capsys, "--task", "recognition", "--data", shared_data / "iam_ondb_lines",
+                              "--model-dir", model_dir, "--split", "validation", "--limit", "3", "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["lines"] == 3 and result["characters"] > 30
+
+
+def test_legibility(model_dir, tmp_path, capsys):
+    synthesis_dir = write_tiny_synthesis_dir(tmp_path / "synthesis")
+    texts = tmp_path / "texts.txt"
+    texts.write_text("Hi 2\n\nok!\n")
+    code, out, err = evaluate(capsys, "--task", "legibility", "--texts", texts, "--biases", "0,1.5",
+                              "--synthesis-model-dir", synthesis_dir, "--model-dir", model_dir,
+                              "--seed", "3", "--details", "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["task"] == "legibility" and result["texts"] == 2 and result["seed"] == 3
+    assert [r["bias"] for r in result["results"]] == [0.0, 1.5]
+    strokes = Synthesizer.from_dir(synthesis_dir).generate(["Hi 2", "ok!"], bias=1.5, seed=3)
+    read = [r.text for r in Recognizer.from_dir(model_dir).recognize(strokes)]
+    last = result["results"][1]
+    assert [t["read"] for t in last["texts"]] == read
+    assert [t["text"] for t in last["texts"]] == ["Hi 2", "ok!"]
+    assert last["cer"] == pytest.approx(character_error_rate(["Hi 2", "ok!"], read))
+
+
+def test_builtin_legibility_texts():
+    assert 15 <= len(LEGIBILITY_TEXTS) <= 25
+    alphabet = Alphabet.iam_ondb()
+    for text in LEGIBILITY_TEXTS:
+        assert not alphabet.unknown_characters(text), text
+    joined = "".join(LEGIBILITY_TEXTS)
+    assert any(c.isupper() for c in joined) and any(c.isdigit() for c in joined)
+    assert set(joined) & set(",.;:!?'\"()-&#")
+
+
+def test_builtin_legibility_texts_are_not_training_text(shared_data):
+    sentences = (shared_data / "iam_ondb_lines" / "sentences.txt").read_text(encoding="utf-8")
+    for text in LEGIBILITY_TEXTS:
+        assert text not in sentences
+
+
+def test_parse_biases():
+    assert parse_biases("0,0.5, 1,2") == [0.0, 0.5, 1.0, 2.0]
+    for bad in ("a,b", "", "-1"):
+        with pytest.raises(CLIError, match="--biases"):
+            parse_biases(bad)

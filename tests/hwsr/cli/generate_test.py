@@ -1,0 +1,58 @@
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from hwsr.alphabet import Alphabet
+from hwsr.cli.main import main
+from hwsr.model_dir import write_model_files
+from hwsr.models.synthesis_model import HandwritingSynthesisModel
+from hwsr.strokes import Normalizer
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    model = HandwritingSynthesisModel(vocabulary_size=len(Alphabet.iam_ondb()), units=8, num_layers=2,
+                                      num_window_components=2, num_mixture_components=3)
+    model.build()
+    path = tmp_path_factory.mktemp("syn")
+    write_model_files(path, "conditional_handwriting", model, Alphabet.iam_ondb(),
+                      Normalizer((8.0, 0.0), (40.0, 37.0), 1), {"downsample": 2})
+    return path
+
+
+def test_generate_svg_and_png(model_dir, tmp_path):
+    svg = tmp_path / "hello.svg"
+    assert main(["generate", "Some text, 42!", "--model-dir", str(model_dir), "--seed", "1",
+                 "--bias", "0.75", "--out", str(svg)]) == 0
+    ET.fromstring(svg.read_text())
+    png = tmp_path / "hello.png"
+    assert main(["generate", "Some text", "--model-dir", str(model_dir), "--out", str(png)]) == 0
+    assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_unknown_characters_give_a_clear_error(model_dir, tmp_path, capsys):
+    code = main(["generate", "naïve", "--model-dir", str(model_dir), "--out", str(tmp_path / "x.svg")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "'ï'" in err and "Traceback" not in err
+    assert main(["generate", "naïve", "--drop-unknown", "--model-dir", str(model_dir),
+                 "--out", str(tmp_path / "x.svg")]) == 0
+
+
+def test_bad_output_format_and_missing_style_text(model_dir, tmp_path, capsys):
+    assert main(["generate", "hi", "--model-dir", str(model_dir), "--out", str(tmp_path / "x.gif")]) == 2
+    assert main(["generate", "hi", "--model-dir", str(model_dir), "--style-file", "x.json"]) == 2
+    assert "--style-text" in capsys.readouterr().err
+
+
+def test_list_styles(model_dir, capsys):
+    assert main(["generate", "--list-styles", "--model-dir", str(model_dir)]) == 0
+    assert json.loads(capsys.readouterr().out) == {"styles": []}
+
+
+def test_plot_window_and_density(model_dir, tmp_path):
+    for kind in ("window", "density"):
+        out = tmp_path / f"{kind}.png"
+        assert main(["plot", "Hello", "--kind", kind, "--model-dir", str(model_dir), "--out", str(out)]) == 0
+        assert out.stat().st_size > 1000
