@@ -6,10 +6,12 @@ STAMP := $(VENV)/.hwsr-installed
 
 .PHONY: demo test test-fast lint format wheel-test clean
 
-$(STAMP): setup.py requirements.txt requirements-dev.txt
+$(STAMP): setup.py requirements.txt requirements-dev.txt requirements-serving.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt -r requirements-dev.txt
+	# tensorflow-serving-api declares full `tensorflow`: install it without dependencies.
+	$(BIN)/pip install --quiet --no-deps -r requirements-serving.txt
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 

@@ -47,7 +47,10 @@ setup(
         "pillow>=10,<14",
     ],
     extras_require={
-        "io": ["tensorflow-io==0.37.1", "tensorflow-cpu>=2.17,<2.18"],
+        # tensorflow-io 0.37.1 (its last release) loads only on TF 2.16/2.17 with numpy 1.x
+        # (from TF 2.18 its ops fail with an undefined symbol); requirements-io.txt pins the
+        # tested stack (TF 2.17.1, keras 3.15.1, numpy 1.26.4) and `make test-io` runs it.
+        "io": ["tensorflow-io==0.37.1", "tensorflow-cpu>=2.17,<2.18", "numpy>=1.26,<2"],
     },
     entry_points={
         "console_scripts": [

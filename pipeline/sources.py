@@ -20,7 +20,7 @@ EXPECTED_LAYOUTS = (
     "a raw IAM-OnDB folder (lineStrokes/**.xml + ascii/**.txt); "
     "a compact npz folder (one *.npz with 'points' + 'starts', and sentences.txt); "
     "a legacy folder (strokes.npy + sentences.txt, needs allow_pickle); "
-    "or a prepared TFRecords folder or URL (manifest.json + shards, from `hwsr prepare`)"
+    "or a prepared TFRecords folder or URL (manifest.json + shards, from `hwsr data prepare`)"
 )
 
 

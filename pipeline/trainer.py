@@ -135,6 +135,14 @@ def build_model(cfg: ExperimentConfig, alphabet: Alphabet, normalizer: Normalize
     return model
 
 
+def make_optimizer(cfg: ExperimentConfig) -> keras.optimizers.Optimizer:
+    """Adam with exponential learning-rate decay and global-norm clipping."""
+    schedule = keras.optimizers.schedules.ExponentialDecay(
+        cfg.train.learning_rate, cfg.train.decay_steps, cfg.train.decay_rate
+    )
+    return keras.optimizers.Adam(schedule, global_clipnorm=cfg.train.global_clipnorm)
+
+
 def make_dataset(cfg: ExperimentConfig, examples: Examples, training: bool, seed: int,
                  full_batches: bool = False):
     """Padded, bucketed batches of ``examples`` (global batch size, DATA-sharded).
@@ -291,18 +299,43 @@ def train(cfg: ExperimentConfig, model_dir: str | Path, strategy: str = "auto", 
     try:
         with strat.scope():
             model = build_model(cfg, alphabet, normalizer)
-            schedule = keras.optimizers.schedules.ExponentialDecay(
-                cfg.train.learning_rate, cfg.train.decay_steps, cfg.train.decay_rate
-            )
-            optimizer = keras.optimizers.Adam(schedule, global_clipnorm=cfg.train.global_clipnorm)
-            model.compile(optimizer=optimizer, jit_compile=cfg.train.jit_compile)
+            model.compile(optimizer=make_optimizer(cfg), jit_compile=cfg.train.jit_compile)
             model.optimizer.build(model.trainable_variables)
+        if multi_worker:
+            _adapt_to_multi_worker(model)
         return _fit(cfg, model, strat, worker, multi_worker, model_dir, save_dir, alphabet,
                     normalizer, train_ex, val_ex, quiet)
     finally:
         keras.mixed_precision.set_global_policy(previous_policy)
         if not worker.is_chief:
             shutil.rmtree(save_dir.parent, ignore_errors=True)
+
+
+def _adapt_to_multi_worker(model) -> None:
+    """Works around two Keras 3 (3.15) bugs under `MultiWorkerMirroredStrategy`.
+
+    1. Before training, Keras' TF trainer pulls one batch and ``strategy.reduce``-s it to
+       build unbuilt state; the collective reduce of a dict batch fails ("Attempt to
+       convert a value ({'strokes': PerReplica...}) with an unsupported type"). Our model's
+       variables and the optimizer are built explicitly and compiled without Keras losses
+       or metrics (weightless layers build when the step is traced), so it is skipped.
+    2. The scalar step logs are reduced with ``strategy.reduce("MEAN", v, axis=0)``, which
+       fails on 0-d tensors ("Invalid reduction dimension 0 for input with 0 dimensions",
+       https://github.com/tensorflow/tensorflow/issues/72388). The steps return them as
+       ``[1]`` tensors instead; the reduce then averages them over all replicas.
+    """
+    if not model.optimizer.built:
+        raise RuntimeError("internal: build the model and optimizer before multi-worker training")
+    model._maybe_symbolic_build = lambda *args, **kwargs: None
+
+    def vector_logs(step):
+        def wrapped(data):
+            return {k: tf.reshape(v, [1]) for k, v in step(data).items()}
+
+        return wrapped
+
+    model.train_step = vector_logs(model.train_step)
+    model.test_step = vector_logs(model.test_step)
 
 
 def _fit(cfg, model, strat, worker, multi_worker, model_dir, save_dir, alphabet, normalizer,

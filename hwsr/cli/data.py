@@ -16,6 +16,7 @@ import numpy as np
 
 from hwsr.cli.main import CLIError
 
+PICKLE_HELP = "allow the legacy strokes.npy layout, which needs pickle (it can run code: trusted files only)"
 ALPHABET_CHOICES = "iam_ondb (the 81 IAM-OnDB characters), data (the characters of the source) or a JSON file"
 
 
@@ -36,6 +37,7 @@ def add_parser(subparsers):
         "TFRecords. The output appears atomically; manifest.json is written last.",
     )
     prep.add_argument("source", help="data folder or prepared dir")
+    prep.add_argument("--allow-pickle", action="store_true", help=PICKLE_HELP)
     prep.add_argument("--out", "-o", required=True, help="output dir (local path or s3://bucket/prefix)")
     prep.add_argument("--validation-fraction", type=float, default=0.05, help="share of forms [0.05]")
     prep.add_argument("--split-seed", type=int, default=0, help="seed of the form split [0]")
@@ -56,6 +58,7 @@ def add_parser(subparsers):
         "pen strokes, text lengths, characters and dx/dy offsets.",
     )
     stats.add_argument("source", help="data folder or prepared dir")
+    stats.add_argument("--allow-pickle", action="store_true", help=PICKLE_HELP)
     stats.add_argument("--json", action="store_true", help="print JSON instead of text")
     stats.set_defaults(func=run_stats)
 
@@ -65,6 +68,7 @@ def add_parser(subparsers):
         description="Plot the pen strokes of one line (with its transcription) to a PNG/SVG/PDF file.",
     )
     show.add_argument("source", help="data folder or prepared dir")
+    show.add_argument("--allow-pickle", action="store_true", help=PICKLE_HELP)
     which = show.add_mutually_exclusive_group()
     which.add_argument("--index", type=int, default=0, help="line number in the source, from 0 [0]")
     which.add_argument("--line-id", help="the line with this id (e.g. a01-000u-01)")
@@ -75,17 +79,14 @@ def add_parser(subparsers):
 # Sources -------------------------------------------------------------------------------------
 
 
-def load_source(source: str):
-    """``(LineCorpus, manifest or None)`` of a prepared dir or any raw source."""
+def load_source(source: str, allow_pickle: bool = False):
+    """``(LineCorpus, manifest or None)`` of a prepared dir (local or URL) or any raw source."""
     from hwsr.pipeline import tfrecords
+    from hwsr.pipeline.sources import load_corpus
 
     if tfrecords.is_prepared_dir(source):
         return tfrecords.read_prepared_corpus(source), tfrecords.read_manifest(source)
-    if tfrecords.is_remote(source):
-        raise CLIError(f"{source}: not a prepared data dir (no {tfrecords.MANIFEST_FILE})")
-    from hwsr.pipeline.sources import load_corpus
-
-    return load_corpus(source), None
+    return load_corpus(source, allow_pickle=allow_pickle), None
 
 
 def _alphabet(spec: str, unknown: str):
@@ -110,7 +111,7 @@ def run_prepare(args) -> int:
     say = stderr_progress(args.quiet)
     if say:
         say(f"reading {args.source}")
-    corpus, _ = load_source(args.source)
+    corpus, _ = load_source(args.source, args.allow_pickle)
     options = PrepareOptions(
         validation_fraction=args.validation_fraction,
         split_seed=args.split_seed,
@@ -182,7 +183,7 @@ def corpus_stats(corpus) -> dict:
 
 
 def run_stats(args) -> int:
-    corpus, manifest = load_source(args.source)
+    corpus, manifest = load_source(args.source, args.allow_pickle)
     stats = {"source": args.source, **corpus_stats(corpus)}
     if manifest is not None:
         stats["prepared"] = {
@@ -234,7 +235,7 @@ def _format_stats(stats: dict) -> str:
 def run_show(args) -> int:
     if not args.out.lower().endswith((".png", ".svg", ".pdf")):
         raise CLIError(f"{args.out}: use a .png, .svg or .pdf file name")
-    corpus, _ = load_source(args.source)
+    corpus, _ = load_source(args.source, args.allow_pickle)
     if args.line_id is not None:
         if args.line_id not in corpus.line_ids:
             raise CLIError(f"{args.source}: no line with id {args.line_id!r}")
@@ -266,7 +267,8 @@ def _plot_line(strokes, title: str, path: str) -> None:
     fig = Figure(figsize=(fig_w, min(max(fig_w * height / width, 1.5), 8.0) + 0.6))
     ax = fig.add_subplot()
     for stroke in to_stroke_list(strokes):
-        ax.plot(stroke[:, 0], stroke[:, 1], "k-", linewidth=1.2, solid_capstyle="round")
+        style = "k-" if len(stroke) > 1 else "k."  # A lone point (a dot) shows as a dot.
+        ax.plot(stroke[:, 0], stroke[:, 1], style, linewidth=1.2, markersize=2, solid_capstyle="round")
     ax.set_aspect("equal")
     ax.axis("off")
     ax.set_title(title, fontsize=10, loc="left")

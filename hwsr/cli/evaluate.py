@@ -50,10 +50,10 @@ def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
         "evaluate",
         help="measure CER/WER of a recogniser, or the legibility of generated handwriting",
-        description="--task recognition: character and word error rates (corpus-level edit "
-        "distance) of a recogniser on a data folder (*.npz + sentences.txt). "
-        "--task legibility: writes texts with the synthesis model at several biases, reads them "
-        "back with the recogniser and reports the CER per bias.",
+        description="--task recognition: character and word error rates (corpus-level edit\n"
+        "  distance) of a recogniser on a data folder (*.npz + sentences.txt).\n"
+        "--task legibility: writes texts with the synthesis model at several biases, reads\n"
+        "  them back with the recogniser and reports the CER and WER per bias.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

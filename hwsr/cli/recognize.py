@@ -28,7 +28,7 @@ def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
         "recognize",
         help="read handwriting (InkML, JSON ink, IAM XML, npz) and print its text",
-        description="Recognise the text of online handwriting files with a trained recogniser. "
+        description="Recognise the text of online handwriting files with a trained recogniser.\n"
         "Prints one line of text per line of ink ('SOURCE<TAB>TEXT' when there are several).",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,

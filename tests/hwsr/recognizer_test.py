@@ -15,7 +15,7 @@ from hwsr.recognizer import RecognitionResult, Recognizer
 from hwsr.strokes import InvalidStrokesError
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "export"))
-from tiny_model_dirs import random_strokes, write_tiny_recognition_dir  # noqa: E402
+from tiny_model_dirs import random_strokes, write_tiny_recognition_dir
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +36,7 @@ def lines():
 
 def test_from_pretrained_without_a_shipped_model_says_so(tmp_path, monkeypatch):
     monkeypatch.setattr(recognizer_module, "PRETRAINED_DIR", tmp_path)
-    with pytest.raises(ModelDirError, match="no shipped recognition model .* is installed"):
+    with pytest.raises(ModelDirError, match=r"no shipped recognition model .* is installed"):
         Recognizer.from_pretrained()
 
 

@@ -99,10 +99,10 @@ def test_bucketing_groups_similar_lengths_and_pads_to_boundaries():
     cfg = config(batch_size=2, bucket_boundaries=boundaries, pad_to_bucket_boundary=True)
     lengths_per_batch = []
     for x, _ in datasets.recognition_batches(datasets.from_arrays(strokes, codes), cfg):
-        lengths = x["lengths"].numpy().tolist()
-        lengths_per_batch.append(lengths)
-        bucket = np.searchsorted(boundaries, lengths, side="right")
-        assert len(set(bucket.tolist())) == 1, lengths  # One bucket per batch.
+        batch_lengths = x["lengths"].numpy().tolist()
+        lengths_per_batch.append(batch_lengths)
+        bucket = np.searchsorted(boundaries, batch_lengths, side="right")
+        assert len(set(bucket.tolist())) == 1, batch_lengths  # One bucket per batch.
         assert x["strokes"].shape[1] == boundaries[bucket[0]] - 1  # Fixed, boundary-sized padding.
     assert sorted(n for b in lengths_per_batch for n in b) == sorted(lengths)
 

@@ -127,3 +127,12 @@ def test_stats_of_the_real_lines(shared_data, capsys):
     assert stats["lines"] == n
     assert stats["characters_not_in_iam_ondb"] == []
     assert stats["points_per_line"]["min"] > 0 and stats["offsets"]["dx"]["mean"] > 0  # Writing goes right.
+
+
+def test_legacy_layout_needs_allow_pickle(shared_data, capsys):
+    source = shared_data / "iam_ondb_lines_sample"
+    assert main(["data", "stats", str(source)]) == 2
+    assert "--allow-pickle" in capsys.readouterr().err
+    assert main(["data", "stats", str(source), "--allow-pickle", "--json"]) == 0
+    stats = json.loads(capsys.readouterr().out)
+    assert stats["lines"] == len((source / "line_ids.txt").read_text().splitlines())

@@ -16,7 +16,7 @@ from hwsr.recognizer import Recognizer
 from hwsr.synthesizer import Synthesizer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "export"))
-from tiny_model_dirs import (  # noqa: E402
+from tiny_model_dirs import (
     random_strokes,
     write_tiny_recognition_dir,
     write_tiny_synthesis_dir,

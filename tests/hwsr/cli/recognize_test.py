@@ -13,7 +13,7 @@ from hwsr.ink import write_inkml, write_json_ink, write_npz
 from hwsr.recognizer import Recognizer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "export"))
-from tiny_model_dirs import random_strokes, write_tiny_recognition_dir  # noqa: E402
+from tiny_model_dirs import random_strokes, write_tiny_recognition_dir
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +60,8 @@ def test_every_format_and_every_line_of_a_corpus(model_dir, lines, tmp_path, cap
     assert result["method"] == "greedy" and result["model"] == str(model_dir)
     sources = [r["source"] for r in result["lines"]]
     assert sources[:3] == [str(tmp_path / n) for n in ("a.json", "b.inkml", "c.npz")]
-    assert sources[3:] == [f"{corpus / 'lines.npz'}:{i}" for i in ("a01-000u-01", "a01-000u-02", "b07-123-01")]
+    ids = ("a01-000u-01", "a01-000u-02", "b07-123-01")
+    assert sources[3:] == [f"{corpus / 'lines.npz'}:{i}" for i in ids]
     want = Recognizer.from_dir(model_dir).recognize(lines)
     assert [r["text"] for r in result["lines"]] == [w.text for w in want]
     for r, w in zip(result["lines"], want):
