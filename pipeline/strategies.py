@@ -11,8 +11,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+from typing import TYPE_CHECKING
 
-import tensorflow as tf
+if TYPE_CHECKING:
+    import tensorflow as tf
 
 STRATEGIES = ("auto", "one_device", "mirrored", "multi_worker")
 
@@ -55,6 +57,8 @@ def read_tf_config() -> dict | None:
 
 def worker_info(strategy: tf.distribute.Strategy | None = None) -> WorkerInfo:
     """Where this process stands; read from the strategy's resolver, else ``TF_CONFIG``."""
+    import tensorflow as tf
+
     resolver = getattr(strategy, "cluster_resolver", None) if strategy is not None else None
     if resolver is not None and resolver.task_type:
         spec = resolver.cluster_spec().as_dict()
@@ -77,13 +81,15 @@ def make_strategy(name: str = "auto") -> tf.distribute.Strategy:
       (single-device) strategy.
     * ``one_device``: the first GPU, or the CPU.
     * ``mirrored``: all local GPUs, or every logical CPU device when there is no GPU (tests
-      split the CPU in two to really distribute).
+      split the CPU in two to really distribute; CPU replicas reduce on one device).
     * ``multi_worker``: `MultiWorkerMirroredStrategy` over the cluster in ``TF_CONFIG``.
       It must be created before TensorFlow touches any device, so call this first.
 
     Raises:
         ValueError: unknown name, or ``multi_worker`` without a usable ``TF_CONFIG``.
     """
+    import tensorflow as tf
+
     if name not in STRATEGIES:
         raise ValueError(f"unknown strategy {name!r}; known: {', '.join(STRATEGIES)}")
     if name == "multi_worker":
@@ -98,11 +104,17 @@ def make_strategy(name: str = "auto") -> tf.distribute.Strategy:
         return tf.distribute.MirroredStrategy() if len(gpus) > 1 else tf.distribute.get_strategy()
     if name == "one_device":
         return tf.distribute.OneDeviceStrategy(gpus[0].name if gpus else "/cpu:0")
-    devices = [d.name for d in gpus] or [d.name for d in tf.config.list_logical_devices("CPU")]
-    return tf.distribute.MirroredStrategy(devices)
+    if gpus:
+        return tf.distribute.MirroredStrategy([d.name for d in gpus])
+    # CPU replicas share one process: reduce on one device rather than with collective ops,
+    # whose instance keys collide between strategies created in the same process.
+    cpus = [d.name for d in tf.config.list_logical_devices("CPU")]
+    return tf.distribute.MirroredStrategy(cpus, cross_device_ops=tf.distribute.ReductionToOneDevice())
 
 
 def has_gpu() -> bool:
+    import tensorflow as tf
+
     return bool(tf.config.list_logical_devices("GPU"))
 
 
@@ -113,6 +125,8 @@ def shard_in_memory(ds: tf.data.Dataset) -> tf.data.Dataset:
     its own slice of every global batch, so the batch size stays global. (FILE sharding,
     the AUTO default, only applies to file-based sources such as TFRecords.)
     """
+    import tensorflow as tf
+
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
     return ds.with_options(options)

@@ -407,7 +407,7 @@ def _fit(cfg, model, strat, worker, multi_worker, model_dir, save_dir, alphabet,
             final.update({k: float(v[-1]) for k, v in history.history.items() if v})
     except cb.TrainingInterrupted:
         if not multi_worker:  # A save is collective: the other workers would wait forever.
-            checkpoints.model = model
+            checkpoints.set_model(model)
             checkpoints.save()
         raise
     finally:

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
 from hwsr.export.limits import ExportLimits
-
-sys.path.insert(0, str(Path(__file__).parent))
-from tiny_model_dirs import (
+from hwsr.testing import (
     random_strokes,
     write_tiny_recognition_dir,
     write_tiny_synthesis_dir,
@@ -50,3 +45,9 @@ def export_base(tmp_path_factory, bundles):
 def ink():
     """``random_strokes(batch, steps, seed)``: padded raw-unit ink with lengths."""
     return random_strokes
+
+
+@pytest.fixture(scope="session")
+def limits():
+    """The export limits the fixtures' models were exported with."""
+    return LIMITS

@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import tensorflow as tf
-from conftest import LIMITS
 
 from hwsr.export import saved_model as sm
 from hwsr.export.warmup import read_warmup_file
@@ -23,7 +22,7 @@ def load(export_base, name):
     return tf.saved_model.load(str(export_base / name / "1"), tags=["serve"])
 
 
-def test_layout_is_what_tf_serving_expects(export_base):
+def test_layout_is_what_tf_serving_expects(limits, export_base):
     for name in (sm.SYNTHESIS_NAME, sm.RECOGNITION_NAME):
         version = export_base / name / "1"
         assert (version / "saved_model.pb").is_file()
@@ -31,7 +30,7 @@ def test_layout_is_what_tf_serving_expects(export_base):
         assert (version / "assets.extra" / "tf_serving_warmup_requests").is_file()
         # Nothing but published numeric versions (no half-written temporary directory).
         assert [p.name for p in (export_base / name).iterdir()] == ["1"]
-        assert sm.read_metadata(version)["limits"]["max_steps"] == LIMITS.max_steps
+        assert sm.read_metadata(version)["limits"]["max_steps"] == limits.max_steps
 
 
 def test_models_config_parses_as_a_model_server_config(export_base):
@@ -99,13 +98,13 @@ def test_synthesis_parity_with_the_python_sampler(export_base, bundles):
         assert not out["strokes"].numpy()[i, n:].any()
 
 
-def test_synthesis_is_deterministic_and_caps_steps(export_base):
+def test_synthesis_is_deterministic_and_caps_steps(limits, export_base):
     fn = load(export_base, sm.SYNTHESIS_NAME).signatures["serving_default"]
     args = dict(text=tf.constant(["abc"]), bias=tf.constant([99.0]), seed=tf.constant([3]),
                 max_steps=tf.constant([10**9]))
     a, b = fn(**args), fn(**args)
     np.testing.assert_array_equal(a["strokes"].numpy(), b["strokes"].numpy())
-    assert a["lengths"].numpy()[0] <= LIMITS.max_steps
+    assert a["lengths"].numpy()[0] <= limits.max_steps
 
 
 def test_primed_synthesis_runs_and_rejects_mixed_primes(export_base, ink):
@@ -135,12 +134,12 @@ def test_synthesis_rejects_bad_requests_with_clear_errors(export_base, kwargs, m
         fn(**{k: tf.constant(v, dtypes[k]) for k, v in args.items()})
 
 
-def test_recognition_rejects_bad_requests(export_base, ink):
+def test_recognition_rejects_bad_requests(limits, export_base, ink):
     fn = load(export_base, sm.RECOGNITION_NAME).signatures["serving_default"]
     strokes, lengths = ink(1, 50)
     with pytest.raises(tf.errors.InvalidArgumentError, match="between 1 and"):
         fn(strokes=tf.constant(strokes), lengths=tf.constant([51]))
-    big, big_lengths = ink(1, LIMITS.max_points + 1)
+    big, big_lengths = ink(1, limits.max_points + 1)
     with pytest.raises(tf.errors.InvalidArgumentError, match="limit of 600 points"):
         fn(strokes=tf.constant(big), lengths=tf.constant(big_lengths))
     bad = strokes.copy()
@@ -185,13 +184,13 @@ def test_saved_model_cli_show_and_run(export_base, tmp_path):
     assert np.load(tmp_path / "out" / "scores.npy")[0] < 0
 
 
-def test_versions_are_atomic_and_never_overwritten_silently(bundles, tmp_path, monkeypatch):
+def test_versions_are_atomic_and_never_overwritten_silently(limits, bundles, tmp_path, monkeypatch):
     base = tmp_path / "base"
     bundle = bundles["recognition"]
-    assert sm.export_saved_model(bundle, base, None, LIMITS, with_warmup=False).name == "1"
-    assert sm.export_saved_model(bundle, base, None, LIMITS, with_warmup=False).name == "2"
+    assert sm.export_saved_model(bundle, base, None, limits, with_warmup=False).name == "1"
+    assert sm.export_saved_model(bundle, base, None, limits, with_warmup=False).name == "2"
     with pytest.raises(FileExistsError, match="already exists"):
-        sm.export_saved_model(bundle, base, 2, LIMITS, with_warmup=False)
+        sm.export_saved_model(bundle, base, 2, limits, with_warmup=False)
 
     def boom(*args, **kwargs):
         raise RuntimeError("disk full")
@@ -199,7 +198,7 @@ def test_versions_are_atomic_and_never_overwritten_silently(bundles, tmp_path, m
     with monkeypatch.context() as m:
         m.setattr(sm, "write_archive", boom)
         with pytest.raises(RuntimeError):
-            sm.export_saved_model(bundle, base, 3, LIMITS, with_warmup=False)
+            sm.export_saved_model(bundle, base, 3, limits, with_warmup=False)
     assert sorted(p.name for p in (base / "hwsr_recognition").iterdir()) == ["1", "2"]
     assert json.loads((base / "hwsr_recognition" / "2" / "assets.extra" / "hwsr_export.json")
                       .read_text())["version"] == 2

@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 import tensorflow as tf
-from conftest import LIMITS
 
 from hwsr.export.synthesis import state_layout
 from hwsr.export.tflite import export_tflite
@@ -13,10 +12,10 @@ pytest.importorskip("ai_edge_litert", reason="ai-edge-litert (requirements-servi
 
 
 @pytest.fixture(scope="module")
-def tflite_dir(tmp_path_factory, bundles):
+def tflite_dir(limits, tmp_path_factory, bundles):
     out = tmp_path_factory.mktemp("tflite")
     for bundle in bundles.values():
-        export_tflite(bundle, out, LIMITS)
+        export_tflite(bundle, out, limits)
     return out
 
 
@@ -44,9 +43,9 @@ def test_recognition_parity_with_the_saved_model(tflite_dir, export_base, ink):
         np.testing.assert_allclose(score, expected["scores"].numpy()[i], rtol=1e-3, atol=1e-3)
 
 
-def test_recognizer_rejects_too_long_lines(tflite_dir, ink):
-    strokes, _ = ink(1, LIMITS.tflite_points + 1)
-    with pytest.raises(ValueError, match=f"at most {LIMITS.tflite_points}"):
+def test_recognizer_rejects_too_long_lines(limits, tflite_dir, ink):
+    strokes, _ = ink(1, limits.tflite_points + 1)
+    with pytest.raises(ValueError, match=f"at most {limits.tflite_points}"):
         TFLiteRecognizer(tflite_dir / "hwsr_recognition.tflite").recognize(strokes[0])
 
 
@@ -72,20 +71,20 @@ def test_decode_step_parity_with_the_keras_step(tflite_dir, bundles):
     assert length == 5 and chars[0, :5].tolist() == alphabet.encode("hello").tolist()
 
 
-def test_host_sampler_generates_a_line(tflite_dir, bundles):
+def test_host_sampler_generates_a_line(limits, tflite_dir, bundles):
     synth = TFLiteSynthesizer(tflite_dir / "hwsr_synthesis_step.tflite")
     a = synth.synthesize("hi there", bias=1.0, max_steps=40, seed=5)
     b = synth.synthesize("hi there", bias=1.0, max_steps=40, seed=5)
     assert a.dtype == np.float32 and a.shape[1] == 3 and 1 <= len(a) <= 40
     np.testing.assert_array_equal(a, b)
     assert set(np.unique(a[:, 0])) <= {0.0, 1.0}
-    with pytest.raises(ValueError, match=f"at most {LIMITS.tflite_text_length}"):
-        synth.synthesize("x" * (LIMITS.tflite_text_length + 1))
+    with pytest.raises(ValueError, match=f"at most {limits.tflite_text_length}"):
+        synth.synthesize("x" * (limits.tflite_text_length + 1))
 
 
 @pytest.mark.parametrize("quantization", ["dynamic", "float16"])
-def test_quantised_files_run_and_stay_close(tflite_dir, bundles, ink, quantization):
-    path = export_tflite(bundles["recognition"], tflite_dir, LIMITS, quantization)
+def test_quantised_files_run_and_stay_close(limits, tflite_dir, bundles, ink, quantization):
+    path = export_tflite(bundles["recognition"], tflite_dir, limits, quantization)
     assert path.name == f"hwsr_recognition.{quantization}.tflite"
     assert path.stat().st_size <= (tflite_dir / "hwsr_recognition.tflite").stat().st_size
     float_model = TFLiteRecognizer(tflite_dir / "hwsr_recognition.tflite")

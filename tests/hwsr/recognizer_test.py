@@ -2,8 +2,6 @@
 
 import json
 import shutil
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,9 +11,7 @@ from hwsr.decoding import decode
 from hwsr.model_dir import ModelDirError
 from hwsr.recognizer import RecognitionResult, Recognizer
 from hwsr.strokes import InvalidStrokesError
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "export"))
-from tiny_model_dirs import random_strokes, write_tiny_recognition_dir
+from hwsr.testing import random_strokes, write_tiny_recognition_dir
 
 
 @pytest.fixture(scope="module")

@@ -58,6 +58,11 @@ def run(cmd, timeout=300) -> subprocess.CompletedProcess:
     return out
 
 
+def summary(out: subprocess.CompletedProcess) -> dict:
+    """The JSON summary printed after the per-epoch progress lines."""
+    return json.loads(out.stdout[out.stdout.index("{\n"):])
+
+
 def start_and_signal(cmd, model_dir: Path, sig: int, timeout=240) -> tuple[int, int]:
     """Starts ``cmd``, sends ``sig`` once its first checkpoint exists; (exit code, step then)."""
     env = dict(os.environ, CI="1", TF_CPP_MIN_LOG_LEVEL="2")
@@ -96,7 +101,7 @@ def test_sigkill_then_the_same_command_resumes(tmp_path):
     code, step_at_kill = start_and_signal(command(data, killed, steps, spe), killed, signal.SIGKILL)
     assert code == -signal.SIGKILL
     assert 0 < step_at_kill < steps  # It was killed mid-run, with a checkpoint to resume from.
-    resumed = json.loads(run(command(data, killed, steps, spe)).stdout)
+    resumed = summary(run(command(data, killed, steps, spe)))
     assert resumed["start_step"] >= step_at_kill > 0  # Not from scratch.
     assert resumed["step"] == steps
     a, b = state(tmp_path / "straight"), state(killed)
@@ -118,6 +123,6 @@ def test_sigint_saves_a_checkpoint_and_exits_130(tmp_path):
     step = checkpoint_step(model_dir)
     assert state(model_dir)["step"] == step
     # The resumed run finishes exactly at the budget even when stopped mid-epoch.
-    resumed = json.loads(run(command(data, model_dir, steps, spe)).stdout)
+    resumed = summary(run(command(data, model_dir, steps, spe)))
     assert resumed["start_step"] == step and resumed["step"] == steps
     assert state(model_dir)["history"][-1]["step"] == steps

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import sys
 import threading
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "export"))
-from tiny_model_dirs import (
+from hwsr.export.limits import ExportLimits
+from hwsr.testing import (
     random_strokes,
     write_tiny_recognition_dir,
     write_tiny_synthesis_dir,
 )
-
-from hwsr.export.limits import ExportLimits
 
 LIMITS = ExportLimits(max_steps=200, max_text_length=40, max_batch=8, max_points=600)
 
@@ -56,3 +52,9 @@ def rest_url(registry):
 @pytest.fixture
 def ink():
     return random_strokes
+
+
+@pytest.fixture(scope="session")
+def limits():
+    """The export limits the fixtures' models were exported with."""
+    return LIMITS

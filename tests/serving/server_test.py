@@ -8,7 +8,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
-from conftest import LIMITS
 
 from hwsr.serving.client_base import ServingError
 from hwsr.serving.rest_client import RestClient
@@ -73,11 +72,11 @@ def test_bad_requests_get_clear_4xx_answers(rest_url, body, status, message):
     assert message in answer["error"]
 
 
-def test_oversized_steps_are_capped_and_oversized_bodies_refused(rest_url, registry):
+def test_oversized_steps_are_capped_and_oversized_bodies_refused(limits, rest_url, registry):
     client = RestClient(rest_url)
     out = client.predict("hwsr_synthesis", {"text": [b"ab"], "bias": [0.0], "seed": [1],
                                             "max_steps": [10**9]})
-    assert out["lengths"][0] <= LIMITS.max_steps
+    assert out["lengths"][0] <= limits.max_steps
     big = b" " * (registry.limits.max_body_bytes + 1)
     code, answer = post(f"{rest_url}/v1/models/hwsr_synthesis:predict", big)
     assert code == 413 and "over the limit" in answer["error"]

@@ -1,8 +1,6 @@
 """Tests for hwsr/cli/evaluate.py (``hwsr evaluate``), end to end with tiny model dirs."""
 
 import json
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,9 +12,7 @@ from hwsr.metrics import character_error_rate, word_error_rate
 from hwsr.pipeline.splits import split_by_form
 from hwsr.recognizer import Recognizer
 from hwsr.synthesizer import Synthesizer
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "export"))
-from tiny_model_dirs import (
+from hwsr.testing import (
     random_strokes,
     write_tiny_recognition_dir,
     write_tiny_synthesis_dir,

@@ -1,13 +1,9 @@
-import sys
-from pathlib import Path
 
 import pytest
 
 from hwsr.cli import export as export_cli
 from hwsr.cli.main import main
-
-sys.path.insert(0, str(Path(__file__).parents[2] / "export"))
-from tiny_model_dirs import write_tiny_recognition_dir, write_tiny_synthesis_dir
+from hwsr.testing import write_tiny_recognition_dir, write_tiny_synthesis_dir
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,6 @@
 """Tests for hwsr/cli/recognize.py (``hwsr recognize``), end to end with a tiny model dir."""
 
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,9 +10,7 @@ import hwsr.recognizer as recognizer_module
 from hwsr.cli.main import main
 from hwsr.ink import write_inkml, write_json_ink, write_npz
 from hwsr.recognizer import Recognizer
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "export"))
-from tiny_model_dirs import random_strokes, write_tiny_recognition_dir
+from hwsr.testing import random_strokes, write_tiny_recognition_dir
 
 
 @pytest.fixture(scope="module")

@@ -2,15 +2,12 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from hwsr.cli.main import main
-
-sys.path.insert(0, str(Path(__file__).parents[2] / "export"))
-from tiny_model_dirs import write_tiny_recognition_dir, write_tiny_synthesis_dir
+from hwsr.testing import write_tiny_recognition_dir, write_tiny_synthesis_dir
 
 
 @pytest.mark.slow

@@ -51,7 +51,10 @@ def _sgd_update(strategy, cls=HandwritingSynthesisModel):
 def _mirrored():
     cpus = tf.config.list_logical_devices("CPU")
     assert len(cpus) >= 2, "tests/conftest.py should split the CPU into 2 logical devices"
-    return tf.distribute.MirroredStrategy([d.name for d in cpus[:2]])
+    # Reduction on one device: collective ops keyed per strategy collide across the
+    # strategies that one test process creates.
+    return tf.distribute.MirroredStrategy([d.name for d in cpus[:2]],
+                                          cross_device_ops=tf.distribute.ReductionToOneDevice())
 
 
 def test_no_scaling_without_a_strategy():

@@ -1,4 +1,7 @@
-"""Tiny random-weight model dirs for export and serving tests (no real data needed)."""
+"""Test helpers: tiny random-weight model dirs and random ink (no real data needed).
+
+Used by hwsr's own tests and handy for testing code built on hwsr.
+"""
 
 from __future__ import annotations
 
