@@ -63,3 +63,25 @@ def random_strokes(batch: int, steps: int, seed: int = 0) -> tuple[np.ndarray, n
         strokes[i, n - 1, 0] = 1.0
         strokes[i, n:] = 0.0
     return strokes, lengths
+
+
+WORDS = ("the", "quick", "brown", "fox", "jumps", "over", "a", "lazy", "dog", "Line", "pen", "ink")
+
+
+def random_lines(n_lines: int, seed: int = 0) -> tuple[list[np.ndarray], list[str]]:
+    """``(strokes, texts)``: programmatic lines of looping ink with whole-unit offsets (so they
+    fit the int16 npz layout), about 6 points per character, a pen lift every 7 points."""
+    rng = np.random.default_rng(seed)
+    lines, texts = [], []
+    for _ in range(n_lines):
+        text = " ".join(rng.choice(WORDS, size=int(rng.integers(1, 4))))
+        n = 6 * len(text) + 10
+        t = np.linspace(0, len(text) * np.pi, n)
+        points = np.stack([np.zeros(n), np.round(6 + 4 * np.cos(t) + rng.normal(0, 1, n)),
+                           np.round(12 * np.sin(2 * t) + rng.normal(0, 1, n))], axis=1)
+        points[6::7, 0] = 1
+        points[-1, 0] = 1
+        points[0] = 0
+        lines.append(points.astype(np.float32))
+        texts.append(text)
+    return lines, texts

@@ -51,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strategy", default="auto", choices=STRATEGIES,
                    help="tf.distribute strategy: auto (Mirrored on several GPUs), one_device, "
                    "mirrored, multi_worker (cluster from TF_CONFIG) [default: auto]")
+    p.add_argument("--allow-pickle", action="store_true",
+                   help="allow the legacy strokes.npy layout, which needs pickle (pickle runs "
+                   "code: only for files you trust)")
     p.add_argument("--quiet", action="store_true",
                    help="one console line per epoch (also when CI is set or stdout is not a TTY)")
     return p
@@ -103,7 +106,8 @@ def main(argv: list[str] | None = None) -> int:
         cfg = resolve(args)
         from hwsr.pipeline.trainer import train
 
-        result = train(cfg, args.model_dir, strategy=args.strategy, quiet=args.quiet)
+        result = train(cfg, args.model_dir, strategy=args.strategy, quiet=args.quiet,
+                       allow_pickle=args.allow_pickle)
     except (ConfigError, TrainingError, ValueError, FileNotFoundError) as e:
         print(f"hwsr-train: error: {_one_line(e)}", file=sys.stderr)
         return 2

@@ -50,7 +50,12 @@ class TrainingError(RuntimeError):
 TrainingInterrupted = cb.TrainingInterrupted
 
 
-def prepare_data(cfg: ExperimentConfig, alphabet: Alphabet, normalizer: Normalizer | None = None):
+def prepare_data(
+    cfg: ExperimentConfig,
+    alphabet: Alphabet,
+    normalizer: Normalizer | None = None,
+    allow_pickle: bool = False,
+):
     """Reads, splits (by form), downsamples and encodes the data of ``cfg``.
 
     Returns ``(train Examples, validation Examples, normalizer)``. The normaliser is fitted
@@ -62,7 +67,7 @@ def prepare_data(cfg: ExperimentConfig, alphabet: Alphabet, normalizer: Normaliz
     source = cfg.data.source
     if not tf.io.gfile.exists(source):
         raise TrainingError(f"data folder {source!r} does not exist")
-    corpus = load_corpus(source)
+    corpus = load_corpus(source, allow_pickle=allow_pickle)
     if len(corpus) == 0:
         raise TrainingError(f"{source}: the dataset is empty")
     split = split_by_form(corpus.line_ids, cfg.data.validation_fraction, cfg.data.split_seed)
@@ -255,7 +260,13 @@ def _read_state(model_dir: Path, step: int, task: str) -> dict:
     return state
 
 
-def train(cfg: ExperimentConfig, model_dir: str | Path, strategy: str = "auto", quiet: bool = False):
+def train(
+    cfg: ExperimentConfig,
+    model_dir: str | Path,
+    strategy: str = "auto",
+    quiet: bool = False,
+    allow_pickle: bool = False,
+):
     """Trains (or resumes) the run in ``model_dir``.
 
     Args:
@@ -286,7 +297,7 @@ def train(cfg: ExperimentConfig, model_dir: str | Path, strategy: str = "auto", 
     if (model_dir / md.STATS_FILE).exists() and (model_dir / md.ALPHABET_FILE).exists():
         normalizer = Normalizer.load(model_dir / md.STATS_FILE)
         alphabet = Alphabet.load(model_dir / md.ALPHABET_FILE)
-    train_ex, val_ex, normalizer = prepare_data(cfg, alphabet, normalizer)
+    train_ex, val_ex, normalizer = prepare_data(cfg, alphabet, normalizer, allow_pickle)
     if worker.is_chief:
         model_dir.mkdir(parents=True, exist_ok=True)
         save_dir = model_dir / md.CHECKPOINT_DIR

@@ -65,6 +65,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--json", action="store_true", help="print the results as one JSON object")
     g = p.add_argument_group("recognition")
     g.add_argument("--data", metavar="DIR", help="data folder: one *.npz + sentences.txt (+ line_ids.txt)")
+    g.add_argument("--allow-pickle", action="store_true",
+                   help="allow the legacy strokes.npy layout (pickle runs code: trusted files only)")
     g.add_argument("--split", choices=SPLITS, default="all",
                    help="'validation': only the held-out forms of the training split (as hwsr-train "
                    "splits them with --validation-fraction and --split-seed); default: all lines")
@@ -181,7 +183,8 @@ def run(args) -> int:
             raise CLIError("--task recognition needs --data DIR")
         from hwsr.pipeline.sources import load_corpus
 
-        corpus = select_lines(load_corpus(args.data), args.split, args.validation_fraction,
+        corpus = load_corpus(args.data, allow_pickle=args.allow_pickle)
+        corpus = select_lines(corpus, args.split, args.validation_fraction,
                               args.split_seed, args.limit)
         recognizer = load_recognizer(args.model_dir, args.batch_size)
         result = {"task": "recognition", "data": str(args.data), "model": str(recognizer.bundle.path),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import keras
-import tensorflow as tf
 
 from hwsr.layers.focal_ctc_loss import FocalCTCLoss
 from hwsr.layers.residual_lstm_stack import ResidualLSTMStack
@@ -100,10 +99,7 @@ class HandwritingRecognitionModel(keras.Model):
         return self.ctc_loss.call(y, y_pred)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        loss = reduce_per_example_loss(self.per_line_loss(y, y_pred))
-        if self.losses:
-            loss = loss + tf.add_n(self.losses)
-        return loss
+        return reduce_per_example_loss(self.per_line_loss(y, y_pred), self.losses)
 
     def get_config(self):
         config = super().get_config()

@@ -108,10 +108,7 @@ class HandwritingSynthesisModel(keras.Model):
         return tf.reduce_sum(nll * tf.cast(y["mask"], nll.dtype), axis=-1)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        loss = reduce_per_example_loss(self.per_line_nll(y, y_pred))
-        if self.losses:
-            loss = loss + tf.add_n(self.losses)
-        return loss
+        return reduce_per_example_loss(self.per_line_nll(y, y_pred), self.losses)
 
     def get_config(self):
         config = super().get_config()

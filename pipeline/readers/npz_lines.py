@@ -10,7 +10,7 @@ import numpy as np
 from hwsr.pipeline.corpus import LineCorpus, default_line_ids
 from hwsr.pipeline.readers.errors import CorpusFormatError
 
-__all__ = ["CorpusFormatError", "read_npz_lines", "read_text_lines"]
+__all__ = ["CorpusFormatError", "read_npz_lines", "read_text_lines", "write_npz_lines"]
 
 
 def read_text_lines(path: Path) -> list[str]:
@@ -80,3 +80,50 @@ def read_npz_lines(folder: str | os.PathLike) -> LineCorpus:
     data = points.astype(np.float32)
     strokes = [data[starts[i] : starts[i + 1]] for i in range(n)]
     return LineCorpus(strokes, texts, line_ids)
+
+
+def write_npz_lines(
+    folder: str | os.PathLike,
+    strokes,
+    texts,
+    line_ids=None,
+    name: str = "lines.npz",
+) -> Path:
+    """Writes lines in the compact layout that `read_npz_lines` reads.
+
+    ``points`` is stored as int16 like IAM-OnDB's integer whiteboard units, so the offsets
+    must be whole numbers in the int16 range (they are raw device units, not normalised).
+
+    Args:
+        folder: created if needed.
+        strokes: ``[T, 3]`` ``[eos, dx, dy]`` arrays.
+        texts: one transcription per line (no newlines).
+        line_ids: optional ids (``form-NN``); written to ``line_ids.txt``.
+        name: the ``.npz`` file name.
+    """
+    from hwsr.io_utils import atomic_write_bytes, atomic_write_text
+
+    folder = Path(folder)
+    if len(strokes) != len(texts) or (line_ids is not None and len(line_ids) != len(texts)):
+        raise ValueError("strokes, texts and line_ids must have the same length")
+    arrays = [np.asarray(s, np.float64) for s in strokes]
+    for i, a in enumerate(arrays):
+        if a.ndim != 2 or a.shape[1] != 3 or len(a) == 0:
+            raise ValueError(f"line {i}: expected a non-empty [T, 3] array, got {a.shape}")
+        if not np.all(a == np.round(a)) or np.abs(a).max() > np.iinfo(np.int16).max:
+            raise ValueError(f"line {i}: int16 layout needs whole offsets within +-32767")
+    for i, text in enumerate(texts):
+        if "\n" in text:
+            raise ValueError(f"line {i}: a transcription cannot contain a newline")
+    folder.mkdir(parents=True, exist_ok=True)
+    starts = np.cumsum([0] + [len(a) for a in arrays]).astype(np.int64)
+    import io
+
+    buf = io.BytesIO()
+    np.savez(buf, points=np.concatenate(arrays).astype(np.int16), starts=starts)
+    atomic_write_bytes(folder / name, buf.getvalue())
+    atomic_write_text(folder / "sentences.txt", "".join(t + "\n" for t in texts))
+    if line_ids is not None:
+        atomic_write_text(folder / "line_ids.txt", "".join(i + "\n" for i in line_ids))
+    return folder
+

@@ -2,21 +2,15 @@ import numpy as np
 import pytest
 
 from hwsr.alphabet import Alphabet, UnknownCharacterError
-from hwsr.model_dir import ModelDirError, write_model_files
-from hwsr.models.synthesis_model import HandwritingSynthesisModel
-from hwsr.strokes import Normalizer
+from hwsr.model_dir import ModelDirError
 from hwsr.synthesizer import Synthesizer, wrap_text
+from hwsr.testing import write_tiny_synthesis_dir
 
 
 @pytest.fixture(scope="module")
 def synth(tmp_path_factory):
-    model = HandwritingSynthesisModel(vocabulary_size=len(Alphabet.iam_ondb()), units=8, num_layers=2,
-                                      num_window_components=2, num_mixture_components=3)
-    model.build()
-    path = tmp_path_factory.mktemp("syn")
-    write_model_files(path, "conditional_handwriting", model, Alphabet.iam_ondb(),
-                      Normalizer((8.0, 0.0), (40.0, 37.0), 1), {"downsample": 2, "clip_offset_std": 15.0})
-    return Synthesizer.from_dir(path)
+    # The default (unknown="error") alphabet, so that unknown characters raise.
+    return Synthesizer.from_dir(write_tiny_synthesis_dir(tmp_path_factory.mktemp("syn"), Alphabet.iam_ondb()))
 
 
 def test_generate_returns_raw_unit_lines(synth):

@@ -25,34 +25,17 @@ import tensorflow as tf
 
 from hwsr import model_dir as md
 from hwsr.pipeline.configs import resolve_config
+from hwsr.pipeline.readers.npz_lines import write_npz_lines
 from hwsr.pipeline.trainer import build_model, make_optimizer, train
+from hwsr.testing import random_lines
 
 REPO = Path(__file__).resolve().parents[2]
-WORDS = ["the", "quick", "brown", "fox", "jumps", "over", "a", "lazy", "dog", "Line"]
 
 
 def write_corpus(folder: Path, n_lines: int = 24, seed: int = 0) -> Path:
-    """An ``iam_ondb_lines``-style folder: int16 ``points`` + int64 ``starts``, texts, ids."""
-    rng = np.random.default_rng(seed)
-    folder.mkdir(parents=True, exist_ok=True)
-    lines, texts = [], []
-    for _ in range(n_lines):
-        text = " ".join(rng.choice(WORDS, size=int(rng.integers(1, 4))))
-        n = 6 * len(text) + 10
-        t = np.linspace(0, len(text) * np.pi, n)
-        points = np.stack([np.zeros(n), np.round(6 + 4 * np.cos(t) + rng.normal(0, 1, n)),
-                           np.round(12 * np.sin(2 * t) + rng.normal(0, 1, n))], axis=1)
-        points[6::7, 0] = 1
-        points[-1, 0] = 1
-        points[0] = 0
-        lines.append(points.astype(np.int16))
-        texts.append(text)
-    starts = np.cumsum([0] + [len(p) for p in lines]).astype(np.int64)
-    np.savez(folder / "lines.npz", points=np.concatenate(lines), starts=starts)
-    (folder / "sentences.txt").write_text("\n".join(texts) + "\n", encoding="utf-8")
-    ids = [f"x{i:02d}-000-01" for i in range(n_lines)]  # One form per line.
-    (folder / "line_ids.txt").write_text("\n".join(ids) + "\n", encoding="utf-8")
-    return folder
+    """An ``iam_ondb_lines``-style folder of programmatic lines, one form per line."""
+    lines, texts = random_lines(n_lines, seed)
+    return write_npz_lines(folder, lines, texts, [f"x{i:02d}-000-01" for i in range(n_lines)])
 
 
 def checkpoint_weights(model_dir: Path) -> list[np.ndarray]:

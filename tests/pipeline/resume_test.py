@@ -13,35 +13,19 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 import tensorflow as tf
 
+from hwsr.pipeline.readers.npz_lines import write_npz_lines
+from hwsr.testing import random_lines
+
 REPO = Path(__file__).resolve().parents[2]
-WORDS = ["pen", "ink", "line", "word", "A", "quick", "fox"]
 
 
 def write_corpus(folder: Path, n_lines: int = 24, seed: int = 1) -> Path:
-    """An ``iam_ondb_lines``-style folder: int16 ``points`` + int64 ``starts``, texts, ids."""
-    rng = np.random.default_rng(seed)
-    folder.mkdir(parents=True, exist_ok=True)
-    lines, texts = [], []
-    for _ in range(n_lines):
-        text = " ".join(rng.choice(WORDS, size=int(rng.integers(1, 4))))
-        n = 6 * len(text) + 10
-        xy = np.round(rng.normal(0, 8, size=(n, 2)))
-        eos = (np.arange(n) % 9 == 8).astype(np.float64)
-        eos[-1] = 1
-        points = np.column_stack([eos, xy])
-        points[0] = 0
-        lines.append(points.astype(np.int16))
-        texts.append(text)
-    starts = np.cumsum([0] + [len(p) for p in lines]).astype(np.int64)
-    np.savez(folder / "lines.npz", points=np.concatenate(lines), starts=starts)
-    (folder / "sentences.txt").write_text("\n".join(texts) + "\n", encoding="utf-8")
-    (folder / "line_ids.txt").write_text("\n".join(f"r{i:02d}-000-01" for i in range(n_lines)) + "\n",
-                                         encoding="utf-8")
-    return folder
+    """An ``iam_ondb_lines``-style folder of programmatic lines, one form per line."""
+    lines, texts = random_lines(n_lines, seed)
+    return write_npz_lines(folder, lines, texts, [f"r{i:02d}-000-01" for i in range(n_lines)])
 
 
 def command(data: Path, model_dir: Path, steps: int, steps_per_epoch: int) -> list[str]:

@@ -32,6 +32,7 @@ import tensorflow as tf  # noqa: E402
 from hwsr.alphabet import Alphabet  # noqa: E402
 from hwsr.cli.main import main  # noqa: E402
 from hwsr.pipeline import tfrecords  # noqa: E402
+from hwsr.pipeline.readers.npz_lines import write_npz_lines  # noqa: E402
 
 BUCKET = "hwsr-test"
 TEXTS = ["one line", "another line", "the third", "and a fourth.", "five", "six!", "seven", "eight?"]
@@ -127,13 +128,8 @@ def source(tmp_path):
         s[5::7, 0] = 1
         s[-1, 0] = 1
         lines.append(s)
-    folder = tmp_path / "lines"
-    folder.mkdir()
-    starts = np.concatenate([[0], np.cumsum([len(s) for s in lines])])
-    np.savez(folder / "lines.npz", points=np.concatenate(lines), starts=starts)
-    (folder / "sentences.txt").write_text("\n".join(TEXTS) + "\n", encoding="utf-8")
     ids = [f"b0{i // 2}-000-0{i % 2}" for i in range(len(TEXTS))]
-    (folder / "line_ids.txt").write_text("\n".join(ids) + "\n")
+    folder = write_npz_lines(tmp_path / "lines", lines, TEXTS, ids)
     return folder, [s.astype(np.float32) for s in lines], ids
 
 

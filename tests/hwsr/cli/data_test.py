@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from hwsr.cli.main import main
+from hwsr.pipeline.readers.npz_lines import write_npz_lines
 
 TEXTS = ["The quick fox", "jumps over", "the lazy dog.", "Hello, world!", "it's 4 o'clock", "A B C"]
 
@@ -24,13 +25,8 @@ def npz_source(tmp_path):
         s[4::6, 0] = 1
         s[-1, 0] = 1
         lines.append(s)
-    folder = tmp_path / "lines"
-    folder.mkdir()
-    starts = np.concatenate([[0], np.cumsum([len(s) for s in lines])])
-    np.savez(folder / "lines.npz", points=np.concatenate(lines), starts=starts)
-    (folder / "sentences.txt").write_text("\n".join(TEXTS) + "\n", encoding="utf-8")
     ids = [f"a0{i // 2}-000u-0{i % 2}" for i in range(len(TEXTS))]
-    (folder / "line_ids.txt").write_text("\n".join(ids) + "\n")
+    folder = write_npz_lines(tmp_path / "lines", lines, TEXTS, ids)
     return folder, lines, ids
 
 

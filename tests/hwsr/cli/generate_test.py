@@ -5,20 +5,12 @@ import pytest
 
 from hwsr.alphabet import Alphabet
 from hwsr.cli.main import main
-from hwsr.model_dir import write_model_files
-from hwsr.models.synthesis_model import HandwritingSynthesisModel
-from hwsr.strokes import Normalizer
+from hwsr.testing import write_tiny_synthesis_dir
 
 
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory):
-    model = HandwritingSynthesisModel(vocabulary_size=len(Alphabet.iam_ondb()), units=8, num_layers=2,
-                                      num_window_components=2, num_mixture_components=3)
-    model.build()
-    path = tmp_path_factory.mktemp("syn")
-    write_model_files(path, "conditional_handwriting", model, Alphabet.iam_ondb(),
-                      Normalizer((8.0, 0.0), (40.0, 37.0), 1), {"downsample": 2})
-    return path
+    return write_tiny_synthesis_dir(tmp_path_factory.mktemp("syn"), Alphabet.iam_ondb())
 
 
 def test_generate_svg_and_png(model_dir, tmp_path):

@@ -136,3 +136,18 @@ def test_real_compact_data(shared_data):
     lengths = np.array([len(s) for s in corpus.strokes])
     assert lengths.min() >= 2 and 600 < np.median(lengths) < 650
     assert all(s[0, 1] == 0 and s[0, 2] == 0 and s[-1, 0] == 1 for s in corpus.strokes[:500])
+
+
+def test_write_npz_lines_round_trips_and_validates(tmp_path, synthetic_strokes):
+    from hwsr.pipeline.readers.npz_lines import write_npz_lines
+
+    lines = [np.round(synthetic_strokes * 3), np.array([[0, 0, 0], [1, 5, -2]], np.float32)]
+    write_npz_lines(tmp_path / "c", lines, ["first", "second"], ["a01-000-01", "a01-000-02"])
+    corpus = read_npz_lines(tmp_path / "c")
+    assert corpus.texts == ["first", "second"] and corpus.form_ids == ["a01-000", "a01-000"]
+    for got, want in zip(corpus.strokes, lines):
+        np.testing.assert_array_equal(got, want)
+    with pytest.raises(ValueError, match="whole offsets"):
+        write_npz_lines(tmp_path / "d", [synthetic_strokes + 0.5], ["x"])
+    with pytest.raises(ValueError, match="newline"):
+        write_npz_lines(tmp_path / "e", [lines[1]], ["a\nb"])
