@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.hwsr-installed
 
-.PHONY: demo test test-fast lint format wheel-test clean
+.PHONY: demo test test-fast test-io lint format clean
 
 $(STAMP): setup.py requirements.txt requirements-dev.txt requirements-serving.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,6 @@ test-fast: $(STAMP)
 ## lint: ruff (pre-commit style: fails on any finding)
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check hwsr/alphabet.py
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
