@@ -8,15 +8,16 @@ import tensorflow as tf
 
 from hwsr.layers.gaussian_window import window_weights
 from hwsr.layers.mixture_density_head import split_mixture_params
-from hwsr.strokes import to_points
+from hwsr.strokes import drop_points, to_points
 
 
 def teacher_forced(synth, strokes: np.ndarray, text: str):
-    """Runs the model over raw-unit ``strokes`` written for ``text``.
+    """Runs the model over raw-unit ``strokes`` written for ``text``, at the model's point
+    density (every ``downsample``-th point, as in training).
 
     Returns ``(phi [T, U + 1], params [T, 1 + 6M], normalised strokes [T, 3])``.
     """
-    norm = synth.normalizer.normalize(strokes)
+    norm = synth.normalizer.normalize(drop_points(strokes, synth.downsample))
     inputs = np.concatenate([synth._start_point[None], norm[:-1]])[None]
     chars = synth.alphabet.encode(text)[None]
     out = synth.model({"strokes": tf.constant(inputs), "chars": tf.constant(chars)})
@@ -31,7 +32,8 @@ def plot_window(synth, strokes: np.ndarray, text: str, path: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    phi, _, _ = teacher_forced(synth, strokes, text)
+    phi, _, norm = teacher_forced(synth, strokes, text)
+    strokes = synth.normalizer.denormalize(norm)
     fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(10, 6), gridspec_kw={"height_ratios": [1, 2]})
     _draw_line(ax1, strokes)
     ax1.set_title(text)

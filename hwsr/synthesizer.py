@@ -14,7 +14,7 @@ import tensorflow as tf
 from hwsr.alphabet import UnknownCharacterError
 from hwsr.model_dir import ModelBundle, ModelDirError, load_model_dir
 from hwsr.sampling import sample_strokes
-from hwsr.strokes import drop_points, validate_strokes
+from hwsr.strokes import drop_points, interpolate_points, validate_strokes
 
 PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"
 #: Raw IAM-OnDB points per character (median ~22); max steps allow twice that.
@@ -144,6 +144,7 @@ class Synthesizer:
         style=None,
         unknown: str | None = None,
         max_steps: int | None = None,
+        dense: bool = True,
     ) -> list[np.ndarray]:
         """Writes each text as one line; returns raw-unit ``[eos, dx, dy]`` arrays.
 
@@ -156,7 +157,10 @@ class Synthesizer:
                 imitate (raw-unit ``[eos, dx, dy]``, e.g. from `hwsr.ink.read_ink`).
             unknown: ``"error"`` (default), ``"drop"`` or ``"map"`` for characters outside the
                 alphabet.
-            max_steps: bound on points per line (default: scaled to the text length).
+            max_steps: bound on sampled points per line (default: scaled to the text length).
+            dense: return ink at the point density of the training data (the model samples
+                every ``downsample``-th point; pen-down steps are interpolated back), as
+                recognisers and other consumers of IAM-like ink expect.
         """
         if isinstance(texts, str):
             texts = [texts]
@@ -180,7 +184,7 @@ class Synthesizer:
         for s, n in zip(strokes, lengths.numpy()):
             line = s[: max(int(n), 1)].copy()
             line[-1, 0] = 1.0
-            out.append(line)
+            out.append(interpolate_points(line, self.downsample) if dense else line)
         return out
 
     def write(self, text: str, width: int = 40, **kwargs) -> list[np.ndarray]:

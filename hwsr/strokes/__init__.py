@@ -13,7 +13,14 @@ from hwsr.strokes.representation import (
     to_stroke_list,
     validate_strokes,
 )
-from hwsr.strokes.transforms import deslant, drop_points, estimate_slant, resample, smooth
+from hwsr.strokes.transforms import (
+    deslant,
+    drop_points,
+    estimate_slant,
+    interpolate_points,
+    resample,
+    smooth,
+)
 
 __all__ = [
     "InvalidStrokesError",
@@ -25,6 +32,7 @@ __all__ = [
     "from_dx_dy_eos",
     "from_points",
     "from_stroke_list",
+    "interpolate_points",
     "line_origins",
     "resample",
     "smooth",

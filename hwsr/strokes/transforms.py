@@ -35,6 +35,30 @@ def drop_points(strokes, factor: int) -> np.ndarray:
     return out
 
 
+def interpolate_points(strokes, factor: int) -> np.ndarray:
+    """Inverse of `drop_points`: splits every pen-down offset into ``factor`` equal steps.
+
+    Pen-up moves (the offset after a point with ``eos = 1``) and the first row stay single
+    jumps, so strokes keep their number and shape; a line of ``T`` points gets about
+    ``factor * T`` points. Used to return synthesised ink at the density of the training data.
+    """
+    if factor < 1:
+        raise ValueError(f"factor must be >= 1, got {factor}")
+    strokes = np.asarray(strokes, dtype=np.float32)
+    if factor == 1 or len(strokes) < 2:
+        return strokes.copy()
+    pen_down = np.concatenate([[False], strokes[:-1, 0] == 0])
+    repeats = np.where(pen_down, factor, 1)
+    out = np.repeat(strokes, repeats, axis=0)
+    out[:, 1:] /= np.repeat(repeats, repeats)[:, None]
+    # Only the last piece of a split offset keeps the original eos flag.
+    last_piece = np.cumsum(repeats) - 1
+    eos = np.zeros(len(out), np.float32)
+    eos[last_piece] = strokes[:, 0]
+    out[:, 0] = eos
+    return out
+
+
 def _split_points(strokes: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int]]]:
     """Absolute float64 ``(x, y)`` points and the ``[start, end)`` rows of each pen stroke."""
     xy = np.cumsum(strokes[:, 1:3].astype(np.float64), axis=0)

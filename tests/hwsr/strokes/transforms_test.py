@@ -195,3 +195,16 @@ def test_smooth_uses_a_shorter_window_for_short_strokes():
 def test_smooth_rejects_bad_parameters(synthetic_strokes, window, order):
     with pytest.raises(ValueError, match=r"window|order"):
         smooth(synthetic_strokes, window=window, order=order)
+
+
+def test_interpolate_points_keeps_the_path_and_inverts_drop_points(synthetic_strokes):
+    from hwsr.strokes import drop_points, interpolate_points, to_points, to_stroke_list
+
+    dense = interpolate_points(synthetic_strokes, 3)
+    assert len(to_stroke_list(dense)) == len(to_stroke_list(synthetic_strokes))
+    # Same end points of every stroke, about 3x the points.
+    np.testing.assert_allclose(to_points(dense)[dense[:, 0] == 1], to_points(synthetic_strokes)[
+        synthetic_strokes[:, 0] == 1], atol=1e-4)
+    assert 2.5 * len(synthetic_strokes) < len(dense) <= 3 * len(synthetic_strokes)
+    np.testing.assert_allclose(drop_points(dense, 3), synthetic_strokes, atol=1e-4)
+    np.testing.assert_array_equal(interpolate_points(synthetic_strokes, 1), synthetic_strokes)
