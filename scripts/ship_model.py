@@ -20,12 +20,39 @@ REPO = Path(__file__).resolve().parents[1]
 FILES = ("model.json", "alphabet.json", "stats.json", "model.weights.h5")
 
 
+def to_float16(path: Path) -> None:
+    """Rewrites an .h5 weights file with every float32 dataset stored as float16."""
+    import h5py
+    import numpy as np
+
+    tmp = path.with_suffix(".f16.tmp")
+    with h5py.File(path, "r") as src, h5py.File(tmp, "w") as dst:
+        def copy(group_src, group_dst):
+            for key, value in group_src.attrs.items():
+                group_dst.attrs[key] = value
+            for name, obj in group_src.items():
+                if isinstance(obj, h5py.Dataset):
+                    data = obj[()]
+                    if getattr(data, "dtype", None) == np.float32:
+                        data = data.astype(np.float16)
+                    ds = group_dst.create_dataset(name, data=data)
+                    for key, value in obj.attrs.items():
+                        ds.attrs[key] = value
+                else:
+                    copy(obj, group_dst.create_group(name))
+
+        copy(src, dst)
+    tmp.replace(path)
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("run_dir")
     p.add_argument("name", choices=("synthesis", "recognition", "prediction"))
     p.add_argument("--metrics", help="JSON file of measured figures to put in card.json")
     p.add_argument("--hours", type=float, help="training wall-clock hours so far")
+    p.add_argument("--float16", action="store_true",
+                   help="store the weights as float16 (half the size; loaded back as float32)")
     args = p.parse_args()
     sys.path.insert(0, str(REPO))
     from hwsr.io_utils import atomic_directory
@@ -43,19 +70,28 @@ def main() -> int:
         "best_val_loss": state.get("best_val_loss"),
         "training_hours": args.hours,
         "trained_on": "IAM-OnDB lines (non-commercial research terms), validation split by form",
+        "weights_dtype": "float16" if args.float16 else "float32",
     }
     if args.metrics:
         card["metrics"] = json.loads(Path(args.metrics).read_text())
     target = REPO / "hwsr" / "pretrained" / args.name
     keep_styles = target / "styles"
+    from hwsr.model_dir import load_model_dir
+
+    bundle = load_model_dir(run)  # an uncompiled model: no optimizer state in the weights
     with atomic_directory(target, overwrite=True) as tmp:
-        for f in FILES:
+        for f in FILES[:-1]:
             shutil.copy2(run / f, tmp / f)
+        bundle.model.save_weights(tmp / "model.weights.h5")
+        if args.float16:
+            to_float16(tmp / "model.weights.h5")
         if (run / "styles").is_dir():
             shutil.copytree(run / "styles", tmp / "styles")
         elif keep_styles.is_dir():
             shutil.copytree(keep_styles, tmp / "styles")
         (tmp / "card.json").write_text(json.dumps(card, indent=2) + "\n")
+        for path in tmp.rglob("*"):
+            path.chmod(0o755 if path.is_dir() else 0o644)
     print(f"shipped {run} -> {target}")
     return 0
 

@@ -61,8 +61,31 @@ def save_lines(lines, path, stroke_width=2.0, color="black", line_height=60.0, t
     else:
         from hwsr import ink
 
-        writer = {".npz": ink.write_npz, ".json": ink.write_json_ink, ".inkml": ink.write_inkml}[ext]
-        writer(path, lines, texts=texts)
+        page = page_strokes(lines)
+        if ext == ".npz":
+            import io
+
+            import numpy as np
+
+            from hwsr.io_utils import atomic_write_bytes
+
+            buf = io.BytesIO()
+            # `strokes` is the whole page (what `hwsr.ink.read_ink` reads); each line is there
+            # too, with its text, for programs that want them apart. No pickle needed.
+            np.savez(buf, strokes=page, texts=np.array(texts or [""] * len(lines)),
+                     **{f"line_{i}": line for i, line in enumerate(lines)})
+            atomic_write_bytes(path, buf.getvalue())
+        else:
+            writer = {".json": ink.write_json_ink, ".inkml": ink.write_inkml}[ext]
+            writer(path, page)
+
+
+def page_strokes(lines):
+    """All lines as one ``[eos, dx, dy]`` array, laid out one under another (as rendered)."""
+    from hwsr import render
+    from hwsr.strokes import from_stroke_list
+
+    return from_stroke_list([s for line in render.layout_page(lines) for s in line])
 
 
 def run(args) -> int:

@@ -48,3 +48,22 @@ def test_plot_window_and_density(model_dir, tmp_path):
         out = tmp_path / f"{kind}.png"
         assert main(["plot", "Hello", "--kind", kind, "--model-dir", str(model_dir), "--out", str(out)]) == 0
         assert out.stat().st_size > 1000
+
+
+@pytest.mark.parametrize("ext", [".npz", ".json", ".inkml"])
+def test_stroke_outputs_read_back_as_one_page(model_dir, tmp_path, ext):
+    import numpy as np
+
+    from hwsr.ink import read_ink
+    from hwsr.strokes import to_stroke_list
+
+    out = tmp_path / f"page{ext}"
+    assert main(["generate", "one two three four five six", "--width", "10", "--model-dir",
+                 str(model_dir), "--seed", "2", "--out", str(out)]) == 0
+    page = read_ink(out)
+    assert page.shape[1] == 3 and page[-1, 0] == 1
+    assert len(to_stroke_list(page)) >= 3  # at least one pen stroke per written line
+    if ext == ".npz":
+        with np.load(out, allow_pickle=False) as z:
+            assert list(z["texts"]) == ["one two", "three four", "five six"]
+            assert sum(len(z[f"line_{i}"]) for i in range(3)) == len(page)
