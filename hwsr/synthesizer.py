@@ -202,3 +202,47 @@ def wrap_text(text: str, width: int = 40) -> list[str]:
     for paragraph in text.splitlines():
         lines += textwrap.wrap(paragraph, width=width, break_long_words=True) or []
     return [line for line in lines if line.strip()]
+
+
+def scribble(
+    bundle_or_dir=None,
+    num_lines: int = 1,
+    steps: int = 700,
+    bias: float = 0.0,
+    seed: int = 0,
+    temperature: float = 1.0,
+) -> list[np.ndarray]:
+    """Free handwriting from the unconditional *prediction network* (Graves section 4).
+
+    Args:
+        bundle_or_dir: a loaded `ModelBundle`, a model dir, or None for the shipped
+            ``prediction`` model.
+        num_lines: lines sampled in one batch.
+        steps: points sampled per line (at the model's density).
+        bias, seed, temperature: as in `Synthesizer.generate`.
+
+    Returns:
+        Raw-unit ``[eos, dx, dy]`` arrays at the training data's point density.
+    """
+    if bundle_or_dir is None:
+        bundle_or_dir = PRETRAINED_DIR / "prediction"
+    bundle = bundle_or_dir if isinstance(bundle_or_dir, ModelBundle) else load_model_dir(bundle_or_dir)
+    if bundle.task != "unconditional_handwriting":
+        raise ModelDirError(f"{bundle.path}: a {bundle.task!r} model is not a prediction network")
+    mean, std = np.asarray(bundle.normalizer.mean), np.asarray(bundle.normalizer.std)
+    strokes, _ = tf.function(sample_strokes, reduce_retracing=True)(
+        bundle.model,
+        None,
+        bias=float(bias),
+        seed=tf.constant([int(seed) & 0x7FFFFFFF, 0x5EED], tf.int32),
+        max_steps=int(steps),
+        temperature=float(temperature),
+        batch_size=int(num_lines),
+        start_point=np.array([0.0, *(-mean / std)], np.float32),
+    )
+    factor = int(bundle.preprocessing.get("downsample", 1))
+    lines = []
+    for line in bundle.normalizer.denormalize(strokes.numpy()):
+        line[-1, 0] = 1.0
+        lines.append(interpolate_points(line, factor))
+    return lines

@@ -32,6 +32,12 @@ def add_parser(subparsers):
     p.add_argument("--style-file", help="your own ink (InkML/JSON/IAM XML/npz) to imitate")
     p.add_argument("--style-text", help="the transcription of --style-file (required with it)")
     p.add_argument("--list-styles", action="store_true", help="print the bundled style ids and exit")
+    p.add_argument("--unconditional", action="store_true",
+                   help="no text: free handwriting from the prediction network (Graves section 4); "
+                   "--model-dir then names a prediction model dir")
+    p.add_argument("--lines", type=int, default=1, help="with --unconditional: lines to sample [1]")
+    p.add_argument("--steps", type=int, default=700,
+                   help="with --unconditional: points per line at the model's density [700]")
     p.add_argument("--width", type=int, default=40, help="wrap lines at this many characters [40]")
     p.add_argument("--drop-unknown", action="store_true",
                    help="drop characters the model cannot write instead of failing")
@@ -93,6 +99,15 @@ def run(args) -> int:
     if args.list_styles:
         synth = load_synthesizer(args.model_dir)
         print(json.dumps({"styles": synth.styles()}))
+        return 0
+    if args.unconditional:
+        if text is not None:
+            raise CLIError("--unconditional writes no text; drop the TEXT argument")
+        from hwsr.synthesizer import scribble
+
+        lines = scribble(args.model_dir, args.lines, args.steps, args.bias, args.seed, args.temperature)
+        save_lines(lines, args.out, args.stroke_width, args.color, args.line_height)
+        print(f"wrote {len(lines)} line(s) to {args.out}", file=sys.stderr)
         return 0
     if text is None or text == "-":
         text = sys.stdin.read()

@@ -67,3 +67,19 @@ def test_stroke_outputs_read_back_as_one_page(model_dir, tmp_path, ext):
         with np.load(out, allow_pickle=False) as z:
             assert list(z["texts"]) == ["one two", "three four", "five six"]
             assert sum(len(z[f"line_{i}"]) for i in range(3)) == len(page)
+
+
+def test_unconditional_scribble(tmp_path):
+    from hwsr.model_dir import write_model_files
+    from hwsr.models.synthesis_model import HandwritingSynthesisModel
+    from hwsr.strokes import Normalizer
+
+    model = HandwritingSynthesisModel(units=8, num_layers=2, num_mixture_components=3)
+    model.build()
+    write_model_files(tmp_path / "pred", "unconditional_handwriting", model, Alphabet.iam_ondb(),
+                      Normalizer((8.0, 0.0), (40.0, 37.0), 1), {"downsample": 2})
+    out = tmp_path / "free.svg"
+    assert main(["generate", "--unconditional", "--lines", "2", "--steps", "30", "--model-dir",
+                 str(tmp_path / "pred"), "--out", str(out)]) == 0
+    assert out.read_text().count("<path") >= 2
+    assert main(["generate", "hello", "--unconditional", "--model-dir", str(tmp_path / "pred")]) == 2
