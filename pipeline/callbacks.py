@@ -67,12 +67,15 @@ class CheckpointCallback(keras.callbacks.Callback):
     def save(self) -> int:
         """Writes a checkpoint at the current optimizer step (all workers must call it)."""
         step = optimizer_step(self.model)
+        if self.chief:
+            # The state (history up to this step) goes first: a crash between the two writes
+            # leaves a state ahead of the newest checkpoint, and resuming drops the history
+            # past the restored step, so history and checkpoints always agree.
+            self.state["step"] = step
+            atomic_write_text(self.model_dir / STATE_FILE, json.dumps(self.state, indent=2) + "\n")
         self.manager.save(checkpoint_number=step)
         if not self.chief:
             shutil.rmtree(self.checkpoint_dir, ignore_errors=True)
-            return step
-        self.state["step"] = step
-        atomic_write_text(self.model_dir / STATE_FILE, json.dumps(self.state, indent=2) + "\n")
         return step
 
     def on_epoch_end(self, epoch, logs=None):
