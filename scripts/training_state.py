@@ -5,8 +5,9 @@
                                                               #    the same hwsr-train command
 
 `save` keeps what resuming needs: the resolved config, the model files, train_state.json and
-only the newest checkpoint (model + optimizer + step). TensorBoard logs and older checkpoints
-stay behind. `runs/` itself is git-ignored.
+only the newest checkpoint (model + optimizer + step). TensorBoard logs, older checkpoints and
+the best weights (shipped in hwsr/pretrained/, copied back by `restore`) stay behind. `runs/`
+itself is git-ignored.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import tensorflow as tf
 
 REPO = Path(__file__).resolve().parents[1]
 STATE = REPO / "training_state"
-FILES = ("config.json", "model.json", "alphabet.json", "stats.json", "model.weights.h5", "train_state.json")
+FILES = ("config.json", "model.json", "alphabet.json", "stats.json", "train_state.json")
 
 
 def save(run: Path) -> Path:
@@ -50,6 +51,11 @@ def restore(name: str) -> Path:
     if target.exists():
         raise SystemExit(f"{target} exists; remove it first")
     shutil.copytree(source, target)
+    # The best weights so far are the shipped ones (hwsr/pretrained/<name>); the trainer
+    # replaces them only when the validation loss improves.
+    shipped = REPO / "hwsr" / "pretrained" / name / "model.weights.h5"
+    if shipped.exists():
+        shutil.copy2(shipped, target / "model.weights.h5")
     return target
 
 
