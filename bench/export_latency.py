@@ -182,9 +182,14 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="hwsr-bench-") as tmp:
         tmp = Path(tmp)
         dirs = {"synthesis": args.synthesis_model_dir, "recognition": args.recognition_model_dir}
-        if not all(dirs.values()):
+        shipped = Path(__file__).resolve().parents[1] / "hwsr" / "pretrained"
+        for name in dirs:
+            if dirs[name] is None and (shipped / name / "model.json").exists():
+                dirs[name] = shipped / name
+        if not all(dirs.values()):  # No shipped model: random weights of the same sizes.
             defaults = default_bundles(tmp / "models")
             dirs = {k: v or defaults[k] for k, v in dirs.items()}
+        print(f"models: {dirs['synthesis']}, {dirs['recognition']}")
         quantizations = list(dict.fromkeys(["none", *args.quantizations]))
         rows = bench_recognition(load_model_dir(dirs["recognition"]), tmp / "export", limits,
                                  quantizations, args.repeats, args.lines)
