@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.hwsr-installed
 
-.PHONY: demo test test-fast test-io lint format clean
+.PHONY: demo test test-fast test-io lint format clean gallery
 
 $(STAMP): setup.py requirements.txt requirements-dev.txt requirements-serving.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ test: $(STAMP)
 ## test-fast: skip the tests marked slow
 test-fast: $(STAMP)
 	TF_CPP_MIN_LOG_LEVEL=2 $(BIN)/python -m pytest -q -m "not slow" tests
+
+## gallery: draw the README gallery (docs/gallery/*.png) with the shipped models
+gallery: $(STAMP)
+	$(BIN)/python scripts/make_gallery.py --out docs/gallery --readme README.md
 
 ## lint: ruff (pre-commit style: fails on any finding)
 lint: $(STAMP)

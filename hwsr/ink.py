@@ -10,10 +10,12 @@ Formats:
   comma-separated points; the X and Y channels are found through ``<traceFormat>``
   (default: the first two values); explicit (``!``), first-difference (``'``) and
   second-difference (``"``) value encodings are understood. Coordinates are screen-like,
-  y pointing down.
+  y pointing down. A transcription may sit in an ``<annotation type="transcription">``
+  child of ``<ink>``.
 * **JSON ink** (``.json``), in the style of ML Kit Digital Ink:
   ``{"strokes": [[[x, y, t?], ...], ...]}``; a point may also be ``{"x": .., "y": .., "t": ..}``
   and a stroke ``{"points": [...]}``. Screen coordinates, y pointing down; ``t`` is ignored.
+  A transcription may sit in a top-level ``"text"`` string.
 * **IAM-OnDB line XML** (``.xml`` with a ``<WhiteboardCaptureSession>`` root), as in
   ``lineStrokes/**.xml``: every ``<Point x y>`` of every ``<Stroke>``, y pointing down.
 * **npz** (``.npz``): a single line stored as a ``strokes`` array, or the compact corpus
@@ -27,7 +29,7 @@ same float32 array back.
 Example:
 
 >>> strokes = read_ink("my_note.inkml")
->>> write_json_ink("my_note.json", strokes)
+>>> write_json_ink("my_note.json", strokes, text=read_transcription("my_note.inkml"))
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ import re
 import zipfile
 from pathlib import Path
 from xml.parsers import expat
+from xml.sax.saxutils import escape
 
 import numpy as np
 
@@ -284,11 +287,21 @@ def _screen_strokes(strokes) -> list[np.ndarray]:
     return [xy[a:b] for a, b in stroke_spans(strokes)]
 
 
-def write_inkml(path: str | os.PathLike, strokes) -> None:
-    """Writes strokes as W3C InkML: one ``<trace>`` per pen stroke, X and Y channels, y down."""
+def write_inkml(path: str | os.PathLike, strokes, text: str | None = None) -> None:
+    """Writes strokes as W3C InkML: one ``<trace>`` per pen stroke, X and Y channels, y down.
+
+    Args:
+        path: the file to write.
+        strokes: ``[T, 3]`` ``[eos, dx, dy]`` strokes.
+        text: an optional transcription, written as ``<annotation type="transcription">``.
+    """
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         f'<ink xmlns="{INKML_NAMESPACE}">',
+    ]
+    if text is not None:
+        lines.append(f'  <annotation type="transcription">{escape(text)}</annotation>')
+    lines += [
         "  <traceFormat>",
         '    <channel name="X" type="decimal"/>',
         '    <channel name="Y" type="decimal"/>',
@@ -324,6 +337,15 @@ def _json_point(point, path: Path, where: str) -> tuple[float, float]:
     return float(values[0]), float(values[1])
 
 
+def _load_json(path: Path):
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise InkFormatError(f"{path}: line {e.lineno}, column {e.colno}: not valid JSON ({e.msg})") from None
+    except UnicodeDecodeError as e:
+        raise InkFormatError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+
+
 def read_json_ink(path: str | os.PathLike) -> np.ndarray:
     """Reads ``{"strokes": [[[x, y, t?], ...], ...]}`` JSON ink (screen coordinates, y down).
 
@@ -332,12 +354,7 @@ def read_json_ink(path: str | os.PathLike) -> np.ndarray:
             or a bad point (naming ``strokes[i][j]``).
     """
     path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as e:
-        raise InkFormatError(f"{path}: line {e.lineno}, column {e.colno}: not valid JSON ({e.msg})") from None
-    except UnicodeDecodeError as e:
-        raise InkFormatError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+    data = _load_json(path)
     if not isinstance(data, dict) or not isinstance(data.get("strokes"), list):
         raise InkFormatError(f'{path}: expected a JSON object {{"strokes": [[[x, y, t?], ...], ...]}}')
     stroke_list = []
@@ -351,10 +368,17 @@ def read_json_ink(path: str | os.PathLike) -> np.ndarray:
     return _finish(stroke_list, path, "stroke")
 
 
-def write_json_ink(path: str | os.PathLike, strokes) -> None:
-    """Writes ``{"strokes": [[[x, y], ...], ...]}`` JSON ink (screen coordinates, y down)."""
+def write_json_ink(path: str | os.PathLike, strokes, text: str | None = None) -> None:
+    """Writes ``{"strokes": [[[x, y], ...], ...]}`` JSON ink (screen coordinates, y down).
+
+    Args:
+        path: the file to write.
+        strokes: ``[T, 3]`` ``[eos, dx, dy]`` strokes.
+        text: an optional transcription, written as a top-level ``"text"`` field.
+    """
     screen = _screen_strokes(strokes)
-    data = {"strokes": [[[float(px) + 0.0, float(py) + 0.0] for px, py in s] for s in screen]}
+    data = {} if text is None else {"text": text}
+    data["strokes"] = [[[float(px) + 0.0, float(py) + 0.0] for px, py in s] for s in screen]
     atomic_write_text(path, json.dumps(data, separators=(",", ":")) + "\n")
 
 
@@ -445,9 +469,47 @@ def read_ink(path: str | os.PathLike, index: int | None = None) -> np.ndarray:
             f"{path}: root element <{root.tag}> is neither InkML <ink> "
             "nor IAM-OnDB <WhiteboardCaptureSession>"
         )
-    raise InkFormatError(
-        f"{path}: unsupported ink file extension {suffix!r}; expected one of {SUPPORTED_EXTENSIONS}"
+    raise _unsupported_extension(path)
+
+
+def _unsupported_extension(path: Path) -> InkFormatError:
+    return InkFormatError(
+        f"{path}: unsupported ink file extension {path.suffix.lower()!r}; "
+        f"expected one of {SUPPORTED_EXTENSIONS}"
     )
+
+
+def read_transcription(path: str | os.PathLike) -> str | None:
+    """The transcription stored in an ink file, or None when it holds none.
+
+    InkML: the text of the first ``<annotation type="transcription">`` child of ``<ink>``
+    (annotations of trace groups are not transcriptions of the whole file). JSON: the
+    top-level ``"text"`` string. IAM-OnDB XML and npz files hold none. Surrounding
+    whitespace is stripped; a blank transcription counts as none.
+
+    Raises:
+        InkFormatError: unsupported extension, malformed file, or a ``"text"`` that is not a
+            string.
+        FileNotFoundError: no such file.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    text = None
+    if suffix == ".json":
+        data = _load_json(path)
+        text = data.get("text") if isinstance(data, dict) else None
+        if text is not None and not isinstance(text, str):
+            raise InkFormatError(f'{path}: "text" must be a string, got {text!r}')
+    elif suffix in (".inkml", ".xml"):
+        root = _parse_xml(path)
+        if root.tag == "ink":
+            text = next((child.text for child in root.children if child.tag == "annotation"
+                         and child.attrib.get("type") == "transcription"), None)
+    elif suffix != ".npz":
+        raise _unsupported_extension(path)
+    if text is None or not text.strip():
+        return None
+    return text.strip()
 
 
 __all__ = [
@@ -459,6 +521,7 @@ __all__ = [
     "read_inkml",
     "read_json_ink",
     "read_npz_ink",
+    "read_transcription",
     "write_inkml",
     "write_json_ink",
     "write_npz",

@@ -33,6 +33,11 @@ LOG_DIR = "logs"
 SYNTHESIS_TASKS = ("unconditional_handwriting", "conditional_handwriting")
 TASKS = (*SYNTHESIS_TASKS, "recognition")
 
+#: Where the shipped models live (``hwsr/pretrained/<name>``), and the name of each task's one.
+PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"
+PRETRAINED_MODELS = {"conditional_handwriting": "synthesis", "unconditional_handwriting": "prediction",
+                     "recognition": "recognition"}
+
 
 class ModelDirError(ValueError):
     """A model dir that is missing files, is corrupt, or holds a run of another task."""
@@ -121,7 +126,16 @@ def build_model_from_spec(spec: dict):
 
 
 def load_model_dir(model_dir: str | os.PathLike, task: str | None = None) -> ModelBundle:
-    """Loads a model dir written by `write_model_files` (or hwsr-train)."""
+    """Loads a model dir written by `write_model_files` (or hwsr-train).
+
+    Args:
+        model_dir: the folder.
+        task: the task the caller needs; another one is an error.
+
+    Raises:
+        ModelDirError: no such folder, a missing or corrupt file, a model of another task.
+            The message names the folder or file and says what is wrong.
+    """
     model_dir = Path(model_dir)
     if not model_dir.is_dir():
         raise ModelDirError(f"{model_dir}: no such model directory")
@@ -131,20 +145,39 @@ def load_model_dir(model_dir: str | os.PathLike, task: str | None = None) -> Mod
         raise ModelDirError(f"{model_dir}: not a trained model dir (missing {', '.join(missing)})")
     try:
         spec = json.loads((model_dir / MODEL_FILE).read_text(encoding="utf-8"))
-    except json.JSONDecodeError as e:
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise ModelDirError(f"{model_dir / MODEL_FILE}: not valid JSON ({e})") from None
+    if not isinstance(spec, dict) or not {"task", "model"} <= spec.keys():
+        raise ModelDirError(f"{model_dir / MODEL_FILE}: not an hwsr model file "
+                            "(expected a JSON object with 'task' and 'model')")
     if task is not None and spec.get("task") != task:
         raise ModelDirError(f"{model_dir}: holds a {spec.get('task')!r} model, not {task!r}")
+    try:
+        alphabet = Alphabet.load(model_dir / ALPHABET_FILE)
+        normalizer = Normalizer.load(model_dir / STATS_FILE)
+    except ValueError as e:  # Their messages name the file.
+        raise ModelDirError(_first_line(e)) from None
     model = build_model_from_spec(spec)
     try:
         model.load_weights(model_dir / WEIGHTS_FILE)
     except Exception as e:  # h5py/Keras raise many types for a bad file.
-        raise ModelDirError(f"{model_dir / WEIGHTS_FILE}: cannot load weights ({e})") from None
+        raise ModelDirError(
+            f"{model_dir / WEIGHTS_FILE}: cannot load the weights; the file is damaged, cut short "
+            f"or from another model ({_first_line(e)})"
+        ) from None
     return ModelBundle(
         task=spec["task"],
         model=model,
-        alphabet=Alphabet.load(model_dir / ALPHABET_FILE),
-        normalizer=Normalizer.load(model_dir / STATS_FILE),
+        alphabet=alphabet,
+        normalizer=normalizer,
         preprocessing=dict(spec.get("preprocessing", {})),
         path=model_dir,
     )
+
+
+def _first_line(error: BaseException, limit: int = 200) -> str:
+    """The first line of an error message, at most ``limit`` characters (h5py and Keras
+    messages can run to pages)."""
+    lines = str(error).strip().splitlines()
+    text = lines[0] if lines else type(error).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."

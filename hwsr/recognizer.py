@@ -5,16 +5,14 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
 
 from hwsr.decoding import METHODS, decode
-from hwsr.model_dir import ModelBundle, ModelDirError, load_model_dir
+from hwsr.model_dir import PRETRAINED_DIR, ModelBundle, ModelDirError, load_model_dir
 from hwsr.strokes import validate_strokes
 
-PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"
 DEFAULT_BATCH_SIZE = 16
 
 

@@ -12,11 +12,10 @@ import numpy as np
 import tensorflow as tf
 
 from hwsr.alphabet import UnknownCharacterError
-from hwsr.model_dir import ModelBundle, ModelDirError, load_model_dir
+from hwsr.model_dir import PRETRAINED_DIR, ModelBundle, ModelDirError, load_model_dir
 from hwsr.sampling import sample_strokes
 from hwsr.strokes import drop_points, interpolate_points, validate_strokes
 
-PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"
 #: Raw IAM-OnDB points per character (median ~22); max steps allow twice that.
 RAW_POINTS_PER_CHAR = 25
 MAX_TEXT_LENGTH = 200
@@ -43,7 +42,19 @@ class Synthesizer:
         self.clip = bundle.preprocessing.get("clip_offset_std")
         mean, std = np.asarray(self.normalizer.mean), np.asarray(self.normalizer.std)
         self._start_point = np.array([0.0, *(-mean / std)], np.float32)
-        self._sample = tf.function(self._sample_graph, reduce_retracing=True)
+        # One graph each for plain and primed sampling, whatever the batch, text length and
+        # priming length: every call with new shapes would otherwise trace the loop again.
+        plain = (
+            tf.TensorSpec([None, None], tf.int32, name="chars"),
+            tf.TensorSpec([], tf.float32, name="bias"),
+            tf.TensorSpec([], tf.float32, name="temperature"),
+            tf.TensorSpec([2], tf.int32, name="seed"),
+            tf.TensorSpec([], tf.int32, name="max_steps"),
+        )
+        primed = (*plain, tf.TensorSpec([None, 3], tf.float32, name="prime_strokes"),
+                  tf.TensorSpec([None], tf.int32, name="prime_chars"))
+        self._sample_plain = tf.function(self._sample_graph, input_signature=plain)
+        self._sample_primed = tf.function(self._sample_graph, input_signature=primed)
 
     @classmethod
     def from_pretrained(cls, name: str = "synthesis") -> Synthesizer:
@@ -97,7 +108,7 @@ class Synthesizer:
 
     # Generation ------------------------------------------------------------------------------
 
-    def _sample_graph(self, chars, bias, temperature, seed, max_steps, prime_strokes, prime_chars):
+    def _sample_graph(self, chars, bias, temperature, seed, max_steps, prime_strokes=None, prime_chars=None):
         return sample_strokes(
             self.model,
             chars,
@@ -170,15 +181,13 @@ class Synthesizer:
         chars = self.alphabet.encode_batch(texts, unknown="map")
         prime_strokes, prime_chars = self._prime(style)
         steps = max_steps or self.max_steps_for(texts)
-        strokes, lengths = self._sample(
-            tf.constant(chars),
-            tf.constant(float(bias)),
-            tf.constant(float(temperature)),
-            tf.constant([int(seed) & 0x7FFFFFFF, 0x5EED], tf.int32),
-            tf.constant(int(steps)),
-            None if prime_strokes is None else tf.constant(prime_strokes),
-            None if prime_chars is None else tf.constant(prime_chars),
-        )
+        args = [chars.astype(np.int32), np.float32(bias), np.float32(temperature),
+                np.array([int(seed) & 0x7FFFFFFF, 0x5EED], np.int32), np.int32(steps)]
+        if prime_strokes is None:
+            strokes, lengths = self._sample_plain(*args)
+        else:
+            strokes, lengths = self._sample_primed(*args, prime_strokes.astype(np.float32),
+                                                   prime_chars.astype(np.int32))
         strokes = self.normalizer.denormalize(strokes.numpy())
         out = []
         for s, n in zip(strokes, lengths.numpy()):

@@ -4,8 +4,9 @@
   the best weights by ``val_loss`` and ``train_state.json``, all written atomically.
 * `InterruptCallback`: turns SIGINT/SIGTERM into a clean stop between two steps.
 * `ThroughputCallback`, `ScalarLogger`, `ProgressCallback`: timesteps/s and learning
-  rate, TensorBoard scalars at the optimizer step, and the console progress (a bar with
-  ETA on a terminal; one line per epoch under CI or when stdout is not a TTY).
+  rate, TensorBoard scalars at the optimizer step, and the console progress on stderr (a
+  bar with ETA on a terminal; one line per epoch under CI or when stderr is not a TTY), so
+  that stdout holds only ``hwsr-train``'s JSON summary.
 * `metric_callbacks`: greedy validation CER/WER (``val_cer``/``val_wer``) for recognition.
 * `sample_callbacks`: TensorBoard samples every ``train.sample_every_epochs`` epochs: a
   rendered line for synthesis, decoded text against the truth for recognition.
@@ -195,8 +196,8 @@ class ScalarLogger(keras.callbacks.Callback):
 
 
 def console_is_interactive(stream=None) -> bool:
-    """True for a progress bar: a TTY, and no ``CI`` environment variable."""
-    stream = stream or sys.stdout
+    """True for a progress bar: a TTY (stderr by default), and no ``CI`` environment variable."""
+    stream = stream or sys.stderr
     return not os.environ.get("CI") and hasattr(stream, "isatty") and stream.isatty()
 
 
@@ -204,14 +205,15 @@ class ProgressCallback(keras.callbacks.Callback):
     """Console progress over the whole step budget, with an ETA.
 
     Interactive: a bar redrawn in place (at most 5 times a second) plus a line per epoch.
-    Otherwise (``CI`` set, stdout not a TTY, ``--quiet``): only the line per epoch.
+    Otherwise (``CI`` set, stderr not a TTY, ``--quiet``): only the line per epoch. Writes
+    to ``stream``, stderr by default.
     """
 
     def __init__(self, total_steps: int, interactive: bool, stream=None):
         super().__init__()
         self.total_steps = total_steps
         self.interactive = interactive
-        self.stream = stream or sys.stdout
+        self.stream = stream or sys.stderr
         self._last_draw = 0.0
 
     def on_train_begin(self, logs=None):

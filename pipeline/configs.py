@@ -52,6 +52,7 @@ class RecognitionModelConfig:
     num_layers: int = 3
     subsample_after: tuple[int, ...] = (0,)  # Halve time after these layers.
     dropout: float = 0.1
+    layer_norm: bool = True
     attention_heads: int = 2
     attention_key_dim: int = 32
     curvature_features: bool = False
@@ -76,6 +77,9 @@ class TrainConfig:
     focal_gamma: float = 0.0  # Recognition: 0 is plain CTC.
     focal_alpha: float = 1.0
     sample_every_epochs: int = 1  # TensorBoard samples (0: never).
+    # Fine-tuning: a model dir (or "pretrained", the shipped model of the task) whose weights,
+    # alphabet and offset statistics a fresh run starts from. A resumed run ignores it.
+    init_from: str | None = None
 
 
 @dataclasses.dataclass

@@ -14,7 +14,6 @@ import dataclasses
 import json
 import math
 import os
-import sys
 from collections.abc import Callable
 
 import numpy as np
@@ -199,13 +198,3 @@ def _prepare_remote(out: str, write_files, manifest_text: str, shards: list[str]
         if tfrecords.gfile_exists(partial):
             tf.io.gfile.rmtree(partial)
 
-
-def stderr_progress(quiet: bool = False) -> ProgressFn | None:
-    """A progress printer to stderr; None (silent) with ``quiet`` or under CI (``$CI`` set)."""
-    if quiet or os.environ.get("CI"):
-        return None
-
-    def say(message: str) -> None:
-        print(message, file=sys.stderr, flush=True)
-
-    return say

@@ -9,6 +9,7 @@ from pathlib import Path
 from hwsr.pipeline.corpus import LineCorpus
 from hwsr.pipeline.readers.errors import CorpusFormatError
 from hwsr.pipeline.readers.iam_xml import is_iam_ondb_dir, read_iam_ondb
+from hwsr.pipeline.readers.ink_folder import is_ink_folder, read_ink_folder
 from hwsr.pipeline.readers.legacy_npy import is_legacy_npy_dir, read_legacy_npy
 from hwsr.pipeline.readers.npz_lines import read_npz_lines
 
@@ -20,7 +21,9 @@ EXPECTED_LAYOUTS = (
     "a raw IAM-OnDB folder (lineStrokes/**.xml + ascii/**.txt); "
     "a compact npz folder (one *.npz with 'points' + 'starts', and sentences.txt); "
     "a legacy folder (strokes.npy + sentences.txt, needs allow_pickle); "
-    "or a prepared TFRecords folder or URL (manifest.json + shards, from `hwsr data prepare`)"
+    "a prepared TFRecords folder or URL (manifest.json + shards, from `hwsr data prepare`); "
+    "or an ink folder (*.inkml / *.json files, one transcribed line each, see "
+    "hwsr.pipeline.readers.ink_folder)"
 )
 
 
@@ -41,7 +44,8 @@ def load_corpus(source: str | os.PathLike, allow_pickle: bool = False) -> LineCo
 
     Detection order: URL (``scheme://``, always a prepared dir), raw IAM-OnDB folder
     (``lineStrokes/`` + ``ascii/``), compact npz folder, legacy ``strokes.npy`` folder,
-    prepared TFRecords folder.
+    prepared TFRecords folder, ink folder (``*.inkml`` / ``*.json``; after the prepared
+    folder, whose ``manifest.json`` is no ink).
 
     Args:
         source: a folder or a URL.
@@ -70,6 +74,8 @@ def load_corpus(source: str | os.PathLike, allow_pickle: bool = False) -> LineCo
     tfrecords = _prepared()
     if tfrecords.is_prepared_dir(text):
         return tfrecords.read_prepared_corpus(text)
+    if is_ink_folder(path):
+        return read_ink_folder(path)
     found = sorted(p.name + ("/" if p.is_dir() else "") for p in path.iterdir())[:10]
     raise CorpusFormatError(
         f"{source}: unrecognised data layout (it holds {found or 'nothing'}); expected {EXPECTED_LAYOUTS}"

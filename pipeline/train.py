@@ -15,6 +15,7 @@ import json
 import sys
 from pathlib import Path
 
+from hwsr.cli.console import CLIError, run_command
 from hwsr.pipeline.configs import TASKS, ConfigError, ExperimentConfig, resolve_config
 from hwsr.pipeline.strategies import STRATEGIES
 
@@ -24,9 +25,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = argparse.ArgumentParser(
         prog="hwsr-train",
-        description="Train an hwsr model (synthesis or recognition). Re-running the same "
-        "command on the same --model-dir resumes from its last checkpoint. Ctrl-C (or SIGTERM) "
-        "saves a checkpoint and exits with status 130.",
+        description="Train an hwsr model (synthesis or recognition). Re-running the same\n"
+        "command on the same --model-dir resumes from its last checkpoint. Ctrl-C (or SIGTERM)\n"
+        "saves a checkpoint and exits with status 130. An error prints one line (status 2 for\n"
+        "the arguments, data or model dir, 1 for anything else); --debug adds the traceback.\n"
+        "Progress goes to stderr; stdout gets the JSON summary of the run.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n"
         "  hwsr-train --task recognition --data ../shared/data/iam_ondb_lines --model-dir runs/rec\n"
@@ -55,22 +58,21 @@ def build_parser() -> argparse.ArgumentParser:
                    help="allow the legacy strokes.npy layout, which needs pickle (pickle runs "
                    "code: only for files you trust)")
     p.add_argument("--quiet", action="store_true",
-                   help="one console line per epoch (also when CI is set or stdout is not a TTY)")
+                   help="one console line per epoch, on stderr (also when CI is set or stderr is "
+                   "not a TTY); no start-up message")
+    p.add_argument("--debug", action="store_true",
+                   help="on an error, show the full traceback (and TensorFlow's own messages)")
     return p
 
 
 def resolve(args) -> ExperimentConfig:
     """The run's config from the parsed arguments (see `build_parser`)."""
     from hwsr import model_dir as md
-    from hwsr.pipeline.trainer import TrainingError
 
     model_dir = Path(args.model_dir)
-    try:
-        existing = md.read_task(model_dir) if model_dir.is_dir() else None
-    except md.ModelDirError as e:
-        raise TrainingError(str(e)) from None
+    existing = md.read_task(model_dir) if model_dir.is_dir() else None
     if existing is not None and existing != args.task:
-        raise TrainingError(
+        raise CLIError(
             f"{model_dir} holds a {existing!r} run; use another --model-dir for {args.task!r}"
         )
     overrides = list(args.overrides)
@@ -88,39 +90,52 @@ def resolve(args) -> ExperimentConfig:
     if args.epochs is not None:
         cfg.train.steps = args.epochs * cfg.train.steps_per_epoch
     if not cfg.data.source:
-        raise ConfigError("no data: pass --data DIR (or set data.source in the config)")
+        from hwsr.pipeline.sources import EXPECTED_LAYOUTS
+
+        raise CLIError("no data: pass --data DIR (or set data.source in the config)",
+                       hint=f"--data takes {EXPECTED_LAYOUTS}")
     return cfg
 
 
-def _one_line(error: BaseException, limit: int = 600) -> str:
-    text = " ".join(str(error).split()) or type(error).__name__
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+def check_data(source: str) -> None:
+    """Fails early, with the accepted layouts, when a local ``--data`` folder is missing."""
+    from hwsr.pipeline.sources import EXPECTED_LAYOUTS, has_url_scheme
+
+    if not has_url_scheme(source) and not Path(source).exists():
+        raise CLIError(f"--data {source}: no such folder", hint=f"--data takes {EXPECTED_LAYOUTS}")
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``hwsr-train``: 0 on success, 2 for a user error, 130 when interrupted."""
-    args = build_parser().parse_args(argv)
-    from hwsr.pipeline.trainer import TrainingError, TrainingInterrupted
+def run(args) -> int:
+    """Trains as ``args`` say; prints the summary as JSON on stdout."""
+    from hwsr.cli.console import stderr_progress
+    from hwsr.pipeline.trainer import TrainingError, TrainingInterrupted, train
 
+    cfg = resolve(args)
+    check_data(cfg.data.source)
+    say = stderr_progress(args.quiet)
+    if say:
+        say(f"hwsr-train: {cfg.task} in {args.model_dir}, {cfg.train.steps} steps "
+            f"({cfg.train.steps_per_epoch} per epoch); reading {cfg.data.source}")
     try:
-        cfg = resolve(args)
-        from hwsr.pipeline.trainer import train
-
         result = train(cfg, args.model_dir, strategy=args.strategy, quiet=args.quiet,
                        allow_pickle=args.allow_pickle)
-    except (ConfigError, TrainingError, ValueError, FileNotFoundError) as e:
-        print(f"hwsr-train: error: {_one_line(e)}", file=sys.stderr)
-        return 2
+    except TrainingError as e:
+        raise CLIError(str(e)) from e
     except TrainingInterrupted as e:
         print(f"hwsr-train: stopped by {e}; a checkpoint is saved in {args.model_dir}, re-run the "
               "same command to resume", file=sys.stderr)
         return 130
-    except KeyboardInterrupt:
-        print("hwsr-train: interrupted; re-run the same command to resume from the last checkpoint",
-              file=sys.stderr)
-        return 130
     print(json.dumps(result, indent=2))
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``hwsr-train``: 0 on success, 2 for a user error, 1 for an unexpected one, 130 when
+    interrupted."""
+    args = build_parser().parse_args(argv)
+    return run_command("hwsr-train", lambda: run(args), debug=args.debug,
+                       interrupted="interrupted; re-run the same command to resume from the "
+                       "last checkpoint")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,9 @@
   checkpoint, at the same point of the same (seeded) data stream, so a killed run ends
   where an uninterrupted one would. SIGINT/SIGTERM stop after the current step with a
   checkpoint (`TrainingInterrupted`, exit code 130 in ``hwsr-train``).
+* Fine-tuning: a fresh run with ``train.init_from`` (a model dir, or ``pretrained`` for
+  the shipped model of the task) starts from that model's weights, alphabet and offset
+  statistics (`load_init_source`); a resumed run ignores it (the checkpoint wins).
 * With `MultiWorkerMirroredStrategy` all workers restore from the chief's checkpoints
   (the model dir must be on storage they all see), all take part in every save, and only
   the chief writes the model dir; the others save into a private temporary directory.
@@ -130,6 +133,7 @@ def build_model(cfg: ExperimentConfig, alphabet: Alphabet, normalizer: Normalize
             num_layers=m.num_layers,
             subsample_after=m.subsample_after,
             dropout=m.dropout,
+            layer_norm=m.layer_norm,
             attention_heads=m.attention_heads,
             attention_key_dim=m.attention_key_dim,
             curvature_features=m.curvature_features,
@@ -226,6 +230,45 @@ def check_model_dir(cfg: ExperimentConfig, model_dir: Path) -> None:
         )
 
 
+def init_from_dir(cfg: ExperimentConfig) -> Path:
+    """The model dir ``train.init_from`` names: a path, or ``pretrained`` for the task's shipped one."""
+    if cfg.train.init_from == "pretrained":
+        return md.PRETRAINED_DIR / md.PRETRAINED_MODELS[cfg.task]
+    return Path(cfg.train.init_from)
+
+
+def load_init_source(cfg: ExperimentConfig) -> md.ModelBundle:
+    """Loads the model that ``train.init_from`` names and checks that this run can start from it.
+
+    A fine-tuned run takes the source's weights, and its alphabet and offset statistics so
+    that the weights keep their meaning; its network and ``data.downsample`` (the settings
+    of `ExperimentConfig.resume_invariants`) must be the source's.
+
+    Raises:
+        TrainingError: no such model dir, a model of another task, or another network
+            (naming the fields that differ).
+    """
+    path = init_from_dir(cfg)
+    try:
+        source = md.load_model_dir(path, task=cfg.task)
+    except md.ModelDirError as e:
+        raise TrainingError(f"train.init_from: {e}") from None
+    model_config = source.model.get_config()
+    changed = []
+    for key, ours in cfg.resume_invariants().items():
+        section, name = key.split(".", 1)
+        theirs = source.preprocessing.get(name) if section == "data" else model_config.get(name)
+        theirs = tuple(theirs) if isinstance(theirs, list) else theirs
+        if theirs is not None and theirs != ours:
+            changed.append(f"{key} {theirs!r} != {ours!r}")
+    if changed:
+        raise TrainingError(
+            f"train.init_from: {path} holds another network than this run's config (source != "
+            f"config: {'; '.join(changed)}); --set these fields to the source's values"
+        )
+    return source
+
+
 def _check_mixed_precision(cfg: ExperimentConfig) -> None:
     if cfg.train.mixed_precision and not has_gpu():
         raise TrainingError(
@@ -280,7 +323,7 @@ def train(
 
     Raises:
         TrainingError: bad data, a model dir of another task or network, mixed precision
-            on CPU, a checkpoint that does not fit.
+            on CPU, a checkpoint or a ``train.init_from`` model that does not fit.
         TrainingInterrupted: SIGINT/SIGTERM; a checkpoint at the current step was saved
             (except under multi_worker, where the last epoch checkpoint stands).
     """
@@ -291,10 +334,15 @@ def train(
     multi_worker = isinstance(strat, tf.distribute.MultiWorkerMirroredStrategy)
     check_model_dir(cfg, model_dir)
     _check_mixed_precision(cfg)
+    source = None  # The model to fine-tune; a resumed run ignores train.init_from.
+    if cfg.train.init_from and not tf.train.latest_checkpoint(str(model_dir / md.CHECKPOINT_DIR)):
+        source = load_init_source(cfg)
     keras.utils.set_random_seed(cfg.train.seed)
     alphabet = Alphabet.iam_ondb()
     normalizer = None
-    if (model_dir / md.STATS_FILE).exists() and (model_dir / md.ALPHABET_FILE).exists():
+    if source is not None:
+        alphabet, normalizer = source.alphabet, source.normalizer
+    elif (model_dir / md.STATS_FILE).exists() and (model_dir / md.ALPHABET_FILE).exists():
         normalizer = Normalizer.load(model_dir / md.STATS_FILE)
         alphabet = Alphabet.load(model_dir / md.ALPHABET_FILE)
     train_ex, val_ex, normalizer = prepare_data(cfg, alphabet, normalizer, allow_pickle)
@@ -310,12 +358,17 @@ def train(
     try:
         with strat.scope():
             model = build_model(cfg, alphabet, normalizer)
+            if source is not None:
+                model.set_weights(source.model.get_weights())
             model.compile(optimizer=make_optimizer(cfg), jit_compile=cfg.train.jit_compile)
             model.optimizer.build(model.trainable_variables)
         if multi_worker:
             _adapt_to_multi_worker(model)
-        return _fit(cfg, model, strat, worker, multi_worker, model_dir, save_dir, alphabet,
-                    normalizer, train_ex, val_ex, quiet)
+        summary = _fit(cfg, model, strat, worker, multi_worker, model_dir, save_dir, alphabet,
+                       normalizer, train_ex, val_ex, quiet)
+        if source is not None:
+            summary["init_from"] = str(source.path)
+        return summary
     finally:
         keras.mixed_precision.set_global_policy(previous_policy)
         if not worker.is_chief:

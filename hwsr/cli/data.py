@@ -11,10 +11,11 @@ import collections
 import io
 import json
 import sys
+from pathlib import Path
 
 import numpy as np
 
-from hwsr.cli.main import CLIError
+from hwsr.cli.console import CLIError
 
 PICKLE_HELP = "allow the legacy strokes.npy layout, which needs pickle (it can run code: trusted files only)"
 ALPHABET_CHOICES = "iam_ondb (the 81 IAM-OnDB characters), data (the characters of the source) or a JSON file"
@@ -106,12 +107,11 @@ def _alphabet(spec: str, unknown: str):
 
 
 def run_prepare(args) -> int:
-    from hwsr.pipeline.prepare import PrepareOptions, prepare, stderr_progress
+    from hwsr.cli.console import stderr_progress
+    from hwsr.pipeline.prepare import PrepareOptions, prepare
+    from hwsr.pipeline.sources import has_url_scheme
 
-    say = stderr_progress(args.quiet)
-    if say:
-        say(f"reading {args.source}")
-    corpus, _ = load_source(args.source, args.allow_pickle)
+    # Option errors first: reading a large source takes a while.
     options = PrepareOptions(
         validation_fraction=args.validation_fraction,
         split_seed=args.split_seed,
@@ -120,6 +120,13 @@ def run_prepare(args) -> int:
         unknown=args.unknown,
         overwrite=args.overwrite,
     )
+    if not args.overwrite and not has_url_scheme(args.out) and Path(args.out).exists():
+        raise CLIError(f"--out {args.out} already exists",
+                       hint="pass --overwrite to replace it, or choose another --out")
+    say = stderr_progress(args.quiet)
+    if say:
+        say(f"reading {args.source}")
+    corpus, _ = load_source(args.source, args.allow_pickle)
     manifest = prepare(corpus, args.out, source=args.source, options=options, progress=say)
     splits = manifest["splits"]
     shards = sum(len(s["shards"]) for s in splits.values())

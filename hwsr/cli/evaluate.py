@@ -8,10 +8,16 @@ import sys
 import time
 from pathlib import Path
 
-from hwsr.cli.recognize import decoding_options, load_recognizer
+import numpy as np
+
+from hwsr.cli.console import CLIError
+from hwsr.cli.models import load_recognizer, load_synthesizer
+from hwsr.cli.recognize import decoding_options
 
 TASKS = ("recognition", "legibility")
 SPLITS = ("all", "train", "validation")
+#: Recognition progress: one line per this many batches of lines.
+PROGRESS_EVERY_BATCHES = 8
 
 #: Written for this check (not IAM-OnDB text): capitals, digits and punctuation, each line
 #: about as long as a line of the training data.
@@ -63,6 +69,8 @@ def add_parser(subparsers) -> None:
                    help="recognition: also report beam search of width N; legibility: read with it")
     p.add_argument("--batch-size", type=int, default=16, metavar="N", help="lines per model call")
     p.add_argument("--json", action="store_true", help="print the results as one JSON object")
+    p.add_argument("--quiet", "-q", action="store_true",
+                   help="no progress messages on stderr (also when $CI is set)")
     g = p.add_argument_group("recognition")
     g.add_argument("--data", metavar="DIR", help="data folder: one *.npz + sentences.txt (+ line_ids.txt)")
     g.add_argument("--allow-pickle", action="store_true",
@@ -93,8 +101,6 @@ def error_rates(references, hypotheses) -> dict:
 
 
 def parse_biases(text: str) -> list[float]:
-    from hwsr.cli.main import CLIError
-
     try:
         biases = [float(b) for b in text.split(",") if b.strip()]
     except ValueError:
@@ -107,8 +113,6 @@ def parse_biases(text: str) -> list[float]:
 
 
 def read_texts(path: str | None) -> list[str]:
-    from hwsr.cli.main import CLIError
-
     if path is None:
         return list(LEGIBILITY_TEXTS)
     try:
@@ -123,7 +127,6 @@ def read_texts(path: str | None) -> list[str]:
 
 def select_lines(corpus, split: str, fraction: float, seed: int, limit: int):
     """The lines of ``corpus`` to evaluate: a split of it, then the first ``limit``."""
-    from hwsr.cli.main import CLIError
     from hwsr.pipeline.splits import split_by_form
 
     if split != "all":
@@ -137,8 +140,33 @@ def select_lines(corpus, split: str, fraction: float, seed: int, limit: int):
     return corpus
 
 
-def evaluate_recognition(recognizer, strokes, texts, beam_width: int = 0) -> dict:
-    """Greedy (and, with ``beam_width``, beam) error rates of ``recognizer`` on the lines."""
+def recognize_lines(recognizer, strokes, options: dict, progress=None, label: str = "lines") -> list:
+    """``recognizer.recognize(strokes, **options)``, reporting progress every few batches.
+
+    The lines go in length order, in chunks of whole batches, so the batches (and results)
+    are those of one ``recognize`` call over all lines.
+    """
+    order = np.argsort([len(s) for s in strokes], kind="stable")
+    chunk = recognizer.batch_size * PROGRESS_EVERY_BATCHES
+    results = [None] * len(strokes)
+    start = time.perf_counter()
+    for begin in range(0, len(order), chunk):
+        idx = order[begin : begin + chunk]
+        for i, result in zip(idx, recognizer.recognize([strokes[i] for i in idx], **options)):
+            results[i] = result
+        if progress:
+            done = begin + len(idx)
+            rate = done / max(time.perf_counter() - start, 1e-9)
+            progress(f"{label}: {done}/{len(order)} lines ({rate:.1f} lines/s)")
+    return results
+
+
+def evaluate_recognition(recognizer, strokes, texts, beam_width: int = 0, progress=None) -> dict:
+    """Greedy (and, with ``beam_width``, beam) error rates of ``recognizer`` on the lines.
+
+    Args:
+        progress: called with one-line progress messages (None: silent).
+    """
     out = {"lines": len(texts), "characters": sum(len(t) for t in texts),
            "words": sum(len(t.split()) for t in texts)}
     runs = [("greedy", decoding_options(0))]
@@ -146,7 +174,8 @@ def evaluate_recognition(recognizer, strokes, texts, beam_width: int = 0) -> dic
         runs.append(("beam", decoding_options(beam_width)))
     for name, options in runs:
         start = time.perf_counter()
-        results = recognizer.recognize(strokes, **options)
+        label = f"beam {beam_width}" if name == "beam" else name
+        results = recognize_lines(recognizer, strokes, options, progress, label)
         seconds = time.perf_counter() - start
         out[name] = {**options, **error_rates(texts, [r.text for r in results]),
                      "seconds": round(seconds, 3)}
@@ -154,46 +183,55 @@ def evaluate_recognition(recognizer, strokes, texts, beam_width: int = 0) -> dic
 
 
 def evaluate_legibility(synthesizer, recognizer, texts, biases, seed: int = 0,
-                        beam_width: int = 0, details: bool = False) -> list[dict]:
-    """Writes ``texts`` at each bias, reads them back; one dict of error rates per bias."""
+                        beam_width: int = 0, details: bool = False, progress=None) -> list[dict]:
+    """Writes ``texts`` at each bias, reads them back; one dict of error rates per bias.
+
+    Args:
+        progress: called with one-line progress messages (None: silent).
+    """
     options = decoding_options(beam_width)
     out = []
-    for bias in biases:
+    for k, bias in enumerate(biases, 1):
+        if progress:
+            progress(f"bias {bias:g} ({k}/{len(biases)}): writing {len(texts)} texts, reading them back")
+        start = time.perf_counter()
         strokes = synthesizer.generate(list(texts), bias=bias, seed=seed)
         read = [r.text for r in recognizer.recognize(strokes, **options)]
         row = {"bias": bias, **error_rates(texts, read)}
+        if progress:
+            progress(f"bias {bias:g}: CER {100 * row['cer']:.1f}%, WER {100 * row['wer']:.1f}% "
+                     f"({time.perf_counter() - start:.1f} s)")
         if details:
             row["texts"] = [{"text": t, "read": r} for t, r in zip(texts, read)]
         out.append(row)
     return out
 
 
-def _load_synthesizer(model_dir: str | None):
-    from hwsr.synthesizer import Synthesizer
-
-    return Synthesizer.from_dir(model_dir) if model_dir else Synthesizer.from_pretrained()
-
-
 def run(args) -> int:
-    from hwsr.cli.main import CLIError
+    from hwsr.cli.console import stderr_progress
 
+    say = stderr_progress(args.quiet)
     decoding_options(args.beam_width)  # Checks --beam-width before any slow loading.
     if args.task == "recognition":
         if not args.data:
-            raise CLIError("--task recognition needs --data DIR")
+            raise CLIError("--task recognition needs --data DIR",
+                           hint="a data folder with transcribed lines, e.g. ../shared/data/iam_ondb_lines")
         from hwsr.pipeline.sources import load_corpus
 
+        if say:
+            say(f"reading {args.data}")
         corpus = load_corpus(args.data, allow_pickle=args.allow_pickle)
         corpus = select_lines(corpus, args.split, args.validation_fraction,
                               args.split_seed, args.limit)
         recognizer = load_recognizer(args.model_dir, args.batch_size)
         result = {"task": "recognition", "data": str(args.data), "model": str(recognizer.bundle.path),
                   "split": args.split,
-                  **evaluate_recognition(recognizer, corpus.strokes, corpus.texts, args.beam_width)}
+                  **evaluate_recognition(recognizer, corpus.strokes, corpus.texts, args.beam_width,
+                                         say)}
     else:
         texts = read_texts(args.texts)
         biases = parse_biases(args.biases)
-        synthesizer = _load_synthesizer(args.synthesis_model_dir)
+        synthesizer = load_synthesizer(args.synthesis_model_dir, flag="--synthesis-model-dir")
         recognizer = load_recognizer(args.model_dir, args.batch_size)
         result = {
             "task": "legibility",
@@ -203,7 +241,7 @@ def run(args) -> int:
             "seed": args.seed,
             **decoding_options(args.beam_width),
             "results": evaluate_legibility(synthesizer, recognizer, texts, biases, args.seed,
-                                           args.beam_width, args.details),
+                                           args.beam_width, args.details, say),
         }
     if args.json:
         json.dump(result, sys.stdout, ensure_ascii=False, indent=2)

@@ -5,7 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-PRETRAINED = Path(__file__).resolve().parents[1] / "pretrained"
+from hwsr.cli.console import CLIError
+from hwsr.cli.models import load_bundle, model_errors
+from hwsr.model_dir import PRETRAINED_DIR
+
+PRETRAINED = PRETRAINED_DIR
 
 
 def add_parser(subparsers) -> None:
@@ -36,20 +40,21 @@ def add_parser(subparsers) -> None:
     p.add_argument("--max-batch", type=int, help="lines per request (default 32)")
     p.add_argument("--tflite-points", type=int, help="fixed TFLite recogniser input length (default 1024)")
     p.add_argument("--tflite-text-length", type=int, help="fixed TFLite text length (default 64)")
+    p.add_argument("--quiet", "-q", action="store_true",
+                   help="no progress messages on stderr (also when $CI is set)")
     p.set_defaults(func=run)
 
 
 def model_dirs(args) -> list[Path]:
     """The model dirs to export, from the flags or the shipped defaults."""
-    from hwsr.cli.main import CLIError
-
     dirs = [d for d in (args.model_dir, args.synthesis_model_dir, args.recognition_model_dir) if d]
     if dirs:
         return dirs
     shipped = [PRETRAINED / "synthesis", PRETRAINED / "recognition"]
     missing = [str(d) for d in shipped if not (d / "model.json").exists()]
     if missing:
-        raise CLIError(f"no shipped model at {', '.join(missing)}; pass --model-dir, "
+        raise CLIError(f"no shipped model at {', '.join(missing)}",
+                       hint="reinstall hwsr (pip install --force-reinstall hwsr), or pass --model-dir, "
                        "--synthesis-model-dir or --recognition-model-dir")
     return shipped
 
@@ -57,7 +62,6 @@ def model_dirs(args) -> list[Path]:
 def limits_from_args(args):
     import dataclasses
 
-    from hwsr.cli.main import CLIError
     from hwsr.export.limits import ExportLimits
 
     overrides = {k: getattr(args, k) for k in (
@@ -69,36 +73,65 @@ def limits_from_args(args):
     return dataclasses.replace(ExportLimits(), **overrides)
 
 
-def run(args: argparse.Namespace) -> int:
-    from hwsr.cli.main import CLIError
-    from hwsr.export.models_config import write_models_config
-    from hwsr.export.saved_model import RECOGNITION_NAME, SYNTHESIS_NAME, export_saved_model
-    from hwsr.model_dir import load_model_dir
+def file_size(path: Path) -> str:
+    """The size of a file, or of everything under a folder, as ``"3.4 MB"``."""
+    size = path.stat().st_size if path.is_file() else sum(
+        p.stat().st_size for p in path.rglob("*") if p.is_file())
+    if size < 1000:
+        return f"{size} bytes"
+    return f"{size / 1e3:.1f} kB" if size < 1e6 else f"{size / 1e6:.1f} MB"
 
-    if args.version is not None and args.version < 0:
-        raise CLIError(f"--version must be a non-negative integer, got {args.version}")
-    limits = limits_from_args(args)
+
+def load_bundles(args) -> list:
+    """The loaded model dirs to export: from the flags, or the shipped models."""
     bundles = []
-    for path, task in ((args.model_dir, None), (args.synthesis_model_dir, "conditional_handwriting"),
-                       (args.recognition_model_dir, "recognition")):
+    for path, task, flag in ((args.model_dir, None, "--model-dir"),
+                             (args.synthesis_model_dir, "conditional_handwriting", "--synthesis-model-dir"),
+                             (args.recognition_model_dir, "recognition", "--recognition-model-dir")):
         if path:
-            bundles.append(load_model_dir(path, task=task))
+            bundles.append(load_bundle(path, task, flag))
     if not bundles:
-        bundles = [load_model_dir(p) for p in model_dirs(args)]
+        from hwsr.model_dir import load_model_dir
+
+        for path in model_dirs(args):
+            with model_errors(None, None):
+                bundles.append(load_model_dir(path))
     tasks = [b.task for b in bundles]
     if len(set(tasks)) != len(tasks):
         raise CLIError(f"two model dirs of the same task ({', '.join(tasks)}); give one per task")
+    return bundles
+
+
+def run(args: argparse.Namespace) -> int:
+    from hwsr.cli.console import stderr_progress
+    from hwsr.export.models_config import write_models_config
+    from hwsr.export.saved_model import RECOGNITION_NAME, SYNTHESIS_NAME, export_saved_model
+    from hwsr.export.warmup import ASSETS_EXTRA, WARMUP_FILE
+
+    say = stderr_progress(args.quiet) or (lambda _message: None)
+    if args.version is not None and args.version < 0:
+        raise CLIError(f"--version must be a non-negative integer, got {args.version}")
+    limits = limits_from_args(args)
+    bundles = load_bundles(args)
+    written = []
     for bundle in bundles:
+        say(f"exporting {bundle.path} ({bundle.task})")
         target = export_saved_model(bundle, args.out, args.version, limits,
                                     with_warmup=not args.no_warmup, overwrite=args.overwrite)
-        print(f"{bundle.path} -> {target}")
+        say(f"wrote {target} (SavedModel, {file_size(target)})")
+        warmup = target / ASSETS_EXTRA / WARMUP_FILE
+        if warmup.exists():
+            say(f"wrote {warmup} (warmup requests, {file_size(warmup)})")
+        written.append(str(target.relative_to(args.out)))
         if args.tflite:
             from hwsr.export.tflite import export_tflite
 
             for quantization in dict.fromkeys(args.tflite_quantization):
                 path = export_tflite(bundle, args.out / "tflite", limits, quantization)
-                print(f"{bundle.path} -> {path} ({path.stat().st_size / 1024:.0f} KiB)")
+                say(f"wrote {path} (TFLite, quantization {quantization}, {file_size(path)})")
+                written.append(str(path.relative_to(args.out)))
     names = [n for n in (SYNTHESIS_NAME, RECOGNITION_NAME) if (args.out / n).is_dir()]
     write_models_config(args.out / "models.config", names, args.config_base_path)
-    print(f"wrote {args.out / 'models.config'} ({', '.join(names)})")
+    say(f"wrote {args.out / 'models.config'} ({', '.join(names)}, {file_size(args.out / 'models.config')})")
+    print(f"exported to {args.out}: {', '.join(written)}, models.config")
     return 0

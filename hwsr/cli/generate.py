@@ -6,7 +6,8 @@ import json
 import os
 import sys
 
-from hwsr.cli.main import CLIError
+from hwsr.cli.console import CLIError
+from hwsr.cli.models import load_synthesizer, model_errors
 
 FORMATS = (".svg", ".png", ".npz", ".json", ".inkml")
 
@@ -30,7 +31,8 @@ def add_parser(subparsers):
     p.add_argument("--temperature", type=float, default=1.0, help="extra temperature [1.0]")
     p.add_argument("--style", type=int, help="bundled style id to imitate (see --list-styles)")
     p.add_argument("--style-file", help="your own ink (InkML/JSON/IAM XML/npz) to imitate")
-    p.add_argument("--style-text", help="the transcription of --style-file (required with it)")
+    p.add_argument("--style-text", help="the transcription of --style-file (default: the one stored "
+                   "in the file, InkML <annotation type=\"transcription\"> or JSON \"text\")")
     p.add_argument("--list-styles", action="store_true", help="print the bundled style ids and exit")
     p.add_argument("--unconditional", action="store_true",
                    help="no text: free handwriting from the prediction network (Graves section 4); "
@@ -47,17 +49,17 @@ def add_parser(subparsers):
     p.set_defaults(func=run)
 
 
-def load_synthesizer(model_dir):
-    from hwsr.synthesizer import Synthesizer
-
-    return Synthesizer.from_dir(model_dir) if model_dir else Synthesizer.from_pretrained()
+def output_format(path: str) -> str:
+    """The extension of ``path``, one of `FORMATS`."""
+    ext = os.path.splitext(path)[1].lower()
+    if ext not in FORMATS:
+        raise CLIError(f"{path}: unknown output format {ext!r}; use one of {', '.join(FORMATS)}")
+    return ext
 
 
 def save_lines(lines, path, stroke_width=2.0, color="black", line_height=60.0, texts=None):
     """Writes lines of strokes to ``path`` by extension."""
-    ext = os.path.splitext(path)[1].lower()
-    if ext not in FORMATS:
-        raise CLIError(f"{path}: unknown output format {ext!r}; use one of {', '.join(FORMATS)}")
+    ext = output_format(path)
     from hwsr import render
 
     if ext == ".svg":
@@ -94,18 +96,54 @@ def page_strokes(lines):
     return from_stroke_list([s for line in render.layout_page(lines) for s in line])
 
 
+def unwritable_characters(synth, texts) -> list[str]:
+    """The characters of ``texts`` outside the model's alphabet, sorted."""
+    return sorted({c for t in texts for _, c in synth.alphabet.unknown_characters(t)})
+
+
+def style_of(args, synth):
+    """What ``generate(style=...)`` takes for --style / --style-file, checked (or None)."""
+    if args.style is not None:
+        if args.style not in synth.styles():
+            raise CLIError(f"--style {args.style}: no such bundled style; the model has "
+                           f"{', '.join(map(str, synth.styles())) or 'none'}",
+                           hint="'hwsr generate --list-styles' lists them; --style-file INK "
+                           "--style-text TEXT imitates your own ink")
+        return args.style
+    if not args.style_file:
+        return None
+    if not os.path.isfile(args.style_file):
+        raise CLIError(f"--style-file {args.style_file}: no such file")
+    from hwsr.ink import read_ink, read_transcription
+
+    text = args.style_text or read_transcription(args.style_file)
+    if not text:
+        raise CLIError(f"--style-file {args.style_file}: the file holds no transcription",
+                       hint="pass --style-text with the text that ink writes")
+    bad = unwritable_characters(synth, [text])
+    if bad and synth.alphabet.unknown == "error":
+        raise CLIError("the style's text has character(s) the model cannot write: "
+                       f"{', '.join(map(repr, bad))}",
+                       hint="give the transcription in characters the model knows "
+                       "(see its alphabet.json)")
+    return read_ink(args.style_file), text
+
+
 def run(args) -> int:
     text = args.text
     if args.list_styles:
         synth = load_synthesizer(args.model_dir)
         print(json.dumps({"styles": synth.styles()}))
         return 0
+    output_format(args.out)  # Before any slow work.
     if args.unconditional:
         if text is not None:
             raise CLIError("--unconditional writes no text; drop the TEXT argument")
         from hwsr.synthesizer import scribble
 
-        lines = scribble(args.model_dir, args.lines, args.steps, args.bias, args.seed, args.temperature)
+        with model_errors(args.model_dir, "unconditional_handwriting"):
+            lines = scribble(args.model_dir, args.lines, args.steps, args.bias, args.seed,
+                             args.temperature)
         save_lines(lines, args.out, args.stroke_width, args.color, args.line_height)
         print(f"wrote {len(lines)} line(s) to {args.out}", file=sys.stderr)
         return 0
@@ -115,25 +153,26 @@ def run(args) -> int:
         raise CLIError("no text to write (give it as an argument or on stdin)")
     if args.style is not None and args.style_file:
         raise CLIError("use either --style or --style-file, not both")
-    style = args.style
-    if args.style_file:
-        if not args.style_text:
-            raise CLIError("--style-file needs --style-text (the transcription of that ink)")
-        from hwsr.ink import read_ink
-
-        style = (read_ink(args.style_file), args.style_text)
     synth = load_synthesizer(args.model_dir)
+    from hwsr.alphabet import UnknownCharacterError
     from hwsr.synthesizer import wrap_text
 
+    style = style_of(args, synth)
     lines_text = wrap_text(text, args.width)
-    lines = synth.generate(
-        lines_text,
-        bias=args.bias,
-        seed=args.seed,
-        temperature=args.temperature,
-        style=style,
-        unknown="drop" if args.drop_unknown else None,
-    )
+    try:
+        lines = synth.generate(
+            lines_text,
+            bias=args.bias,
+            seed=args.seed,
+            temperature=args.temperature,
+            style=style,
+            unknown="drop" if args.drop_unknown else None,
+        )
+    except UnknownCharacterError as e:
+        bad = unwritable_characters(synth, lines_text)
+        raise CLIError(f"the text has {len(bad)} character(s) the model cannot write: "
+                       f"{', '.join(map(repr, bad))}",
+                       hint="pass --drop-unknown to leave them out") from e
     save_lines(lines, args.out, args.stroke_width, args.color, args.line_height, texts=lines_text)
     print(f"wrote {len(lines)} line(s) to {args.out}", file=sys.stderr)
     return 0

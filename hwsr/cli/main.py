@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
 
-# Quiet TensorFlow's C++ start-up logging before anything imports it.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
 from hwsr import __version__
+from hwsr.cli.console import run_command
 
 # Subcommand -> module in hwsr.cli exposing ``add_parser(subparsers)``; the parser it adds
 # sets ``func(args) -> int``.
@@ -24,9 +21,7 @@ SUBCOMMANDS = {
     "plot": "plot",
 }
 
-
-class CLIError(Exception):
-    """An error to report as one line on stderr (exit code 2), without a traceback."""
+DEBUG_FLAG = "--debug"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,6 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
         "(pen strokes -> text). Run 'hwsr COMMAND --help' for a command's options.",
     )
     parser.add_argument("--version", action="version", version=f"hwsr {__version__}")
+    parser.add_argument(DEBUG_FLAG, action="store_true",
+                        help="on an error, show the full traceback (and TensorFlow's own messages); "
+                        "may also come after the command")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in SUBCOMMANDS.values():
         try:
@@ -48,24 +46,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def split_debug_flag(argv: list[str]) -> tuple[list[str], bool]:
+    """``(argv without --debug, whether it was there)``, so that ``--debug`` works anywhere
+    before a ``--`` (``hwsr --debug generate ...`` and ``hwsr generate ... --debug``)."""
+    end = argv.index("--") if "--" in argv else len(argv)
+    kept = [a for a in argv[:end] if a != DEBUG_FLAG] + argv[end:]
+    return kept, len(kept) != len(argv)
+
+
+def command_name(args: argparse.Namespace) -> str:
+    """``hwsr generate``, ``hwsr data prepare``...: how error messages start."""
+    words = ("hwsr", args.command, getattr(args, "data_command", None))
+    return " ".join(w for w in words if w)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """``hwsr``: 0 on success, 2 for a user error, 1 for an unexpected one, 130 on Ctrl-C."""
+    argv, debug = split_debug_flag(list(sys.argv[1:] if argv is None else argv))
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 0 if args.command is None else 2
-    try:
-        return int(args.func(args) or 0)
-    except CLIError as e:
-        print(f"hwsr {args.command}: error: {e}", file=sys.stderr)
-        return 2
-    except (ValueError, FileNotFoundError, OSError) as e:
-        # Our readers and loaders raise these with messages that name the file and problem.
-        print(f"hwsr {args.command}: error: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"hwsr {args.command}: interrupted", file=sys.stderr)
-        return 130
+    return run_command(command_name(args), lambda: args.func(args), debug=debug)
 
 
 if __name__ == "__main__":

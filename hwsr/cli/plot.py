@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from hwsr.cli.main import CLIError
+from hwsr.cli.console import CLIError
+from hwsr.cli.generate import unwritable_characters
+from hwsr.cli.models import load_synthesizer
 
 
 def add_parser(subparsers):
@@ -28,17 +30,20 @@ def add_parser(subparsers):
 
 def run(args) -> int:
     from hwsr import plots
-    from hwsr.cli.generate import load_synthesizer
 
+    if not args.out.lower().endswith((".png", ".svg", ".pdf")):
+        raise CLIError(f"{args.out}: use a .png, .svg or .pdf file name")
     synth = load_synthesizer(args.model_dir)
+    bad = unwritable_characters(synth, [args.text])
+    if bad:
+        raise CLIError(f"the text has {len(bad)} character(s) the model cannot write: "
+                       f"{', '.join(map(repr, bad))}", hint="leave them out of TEXT")
     if args.ink:
         from hwsr.ink import read_ink
 
         strokes = read_ink(args.ink)
     else:
         strokes = synth.generate([args.text], bias=args.bias, seed=args.seed)[0]
-    if not args.out.lower().endswith((".png", ".svg", ".pdf")):
-        raise CLIError(f"{args.out}: use a .png, .svg or .pdf file name")
     if args.kind == "window":
         plots.plot_window(synth, strokes, args.text, args.out)
     else:

@@ -9,6 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
+from hwsr.cli.console import CLIError
+from hwsr.cli.models import load_recognizer
+
 EPILOG = """\
 inputs:
   .inkml / .xml   W3C InkML, or an IAM-OnDB lineStrokes XML (one line each)
@@ -43,19 +46,8 @@ def add_parser(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def load_recognizer(model_dir: str | None, batch_size: int = 16):
-    """`hwsr.recognizer.Recognizer` from ``model_dir``, or the shipped one."""
-    from hwsr.recognizer import Recognizer
-
-    if model_dir:
-        return Recognizer.from_dir(model_dir, batch_size=batch_size)
-    return Recognizer.from_pretrained(batch_size=batch_size)
-
-
 def decoding_options(beam_width: int) -> dict:
     """``recognize()`` keyword arguments for ``--beam-width`` (0: greedy)."""
-    from hwsr.cli.main import CLIError
-
     if beam_width < 0:
         raise CLIError(f"--beam-width must be >= 0 (0: greedy), got {beam_width}")
     return {"method": "beam", "beam_width": beam_width} if beam_width else {"method": "greedy"}
@@ -87,7 +79,6 @@ def _compact_npz_lines(path: Path) -> list[tuple[str, np.ndarray]] | None:
 
 def read_lines(source: str) -> list[tuple[str, np.ndarray]]:
     """``(name, strokes)`` for every line of ink in a file or corpus folder."""
-    from hwsr.cli.main import CLIError
     from hwsr.ink import read_ink
 
     path = Path(source)
@@ -96,7 +87,9 @@ def read_lines(source: str) -> list[tuple[str, np.ndarray]]:
     if path.is_dir():
         npzs = sorted(path.glob("*.npz"))
         if len(npzs) != 1:
-            raise CLIError(f"{source}: a corpus folder needs exactly one .npz file, found {len(npzs)}")
+            raise CLIError(f"{source}: a corpus folder needs exactly one .npz file, found {len(npzs)}",
+                           hint="give ink files (.inkml, .xml, .json, .npz) or a folder with one "
+                           "compact .npz ('points' + 'starts')")
         path = npzs[0]
     if path.suffix.lower() == ".npz":
         lines = _compact_npz_lines(path)

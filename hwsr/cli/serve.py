@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from hwsr.cli.console import CLIError
+
 
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
@@ -29,7 +31,6 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hwsr.cli.main import CLIError
     from hwsr.serving.http_server import make_http_server
     from hwsr.serving.registry import ModelRegistry, ServerLimits
 

@@ -9,7 +9,7 @@ import tensorflow as tf
 @keras.saving.register_keras_serializable(package="hwsr")
 class ResidualLSTMStack(keras.layers.Layer):
     """``num_layers`` bidirectional LSTMs; each adds its input back (a projection when the
-    widths differ), then layer norm and dropout. After the layers listed in
+    widths differ), then layer norm (optional) and dropout. After the layers listed in
     ``subsample_after`` the time axis is halved by averaging pairs of frames, which cuts the
     cost of the layers above on CPU (the encoder still sees every frame once).
 
@@ -20,6 +20,7 @@ class ResidualLSTMStack(keras.layers.Layer):
         num_layers: number of bidirectional layers.
         subsample_after: 0-based layer indices after which time is halved.
         dropout: dropout rate after each layer.
+        layer_norm: normalise each layer's residual sum.
 
     Example:
 
@@ -28,19 +29,25 @@ class ResidualLSTMStack(keras.layers.Layer):
     """
 
     def __init__(self, units: int = 128, num_layers: int = 3, subsample_after=(0,), dropout: float = 0.0,
-                 **kwargs):
+                 layer_norm: bool = True, **kwargs):
         super().__init__(**kwargs)
         self.units = int(units)
         self.num_layers = int(num_layers)
         self.subsample_after = tuple(int(i) for i in subsample_after)
         self.dropout = float(dropout)
+        self.layer_norm = bool(layer_norm)
         self.rnns = [
             keras.layers.Bidirectional(
                 keras.layers.LSTM(self.units, return_sequences=True), name=f"blstm_{i + 1}"
             )
             for i in range(self.num_layers)
         ]
-        self.norms = [keras.layers.LayerNormalization(name=f"norm_{i + 1}") for i in range(self.num_layers)]
+        self.norms = [
+            keras.layers.LayerNormalization(name=f"norm_{i + 1}")
+            if self.layer_norm
+            else keras.layers.Identity(name=f"norm_{i + 1}")
+            for i in range(self.num_layers)
+        ]
         self.input_projection = keras.layers.Dense(2 * self.units, name="input_projection")
         self.drop = keras.layers.Dropout(self.dropout)
 
@@ -86,6 +93,7 @@ class ResidualLSTMStack(keras.layers.Layer):
         config = super().get_config()
         config.update(
             {"units": self.units, "num_layers": self.num_layers,
-             "subsample_after": list(self.subsample_after), "dropout": self.dropout}
+             "subsample_after": list(self.subsample_after), "dropout": self.dropout,
+             "layer_norm": self.layer_norm}
         )
         return config

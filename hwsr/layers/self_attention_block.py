@@ -46,11 +46,20 @@ class SelfAttentionBlock(keras.layers.Layer):
         self.ffn_2.build((None, None, 2 * width))
         self.built = True
 
-    def call(self, x, lengths, training=False):
+    def _attend(self, x, lengths, training=False, return_scores=False):
         mask = tf.sequence_mask(lengths, tf.shape(x)[1])
         attention_mask = mask[:, tf.newaxis, :] & mask[:, :, tf.newaxis]
         h = self.norm_1(x)
-        h = self.attention(h, h, attention_mask=attention_mask, training=training)
+        return mask, self.attention(h, h, attention_mask=attention_mask, training=training,
+                                    return_attention_scores=return_scores)
+
+    def attention_scores(self, x, lengths):
+        """The attention weights ``[B, heads, T, T]`` that `call` uses (inference mode):
+        row ``i`` of a head is how frame ``i`` mixes the valid frames."""
+        return self._attend(x, lengths, return_scores=True)[1][1]
+
+    def call(self, x, lengths, training=False):
+        mask, h = self._attend(x, lengths, training=training)
         x = x + self.drop(h, training=training)
         h = self.ffn_2(self.ffn_1(self.norm_2(x)))
         x = x + self.drop(h, training=training)

@@ -28,7 +28,7 @@ class HandwritingRecognitionModel(keras.Model):
         vocabulary_size: number of alphabet codes (the blank/padding code 0 included).
         offset_scale: ``(sx, sy)`` offset scaling (training-set std).
         downsample: in-graph point dropping factor.
-        units, num_layers, subsample_after, dropout: see `ResidualLSTMStack`.
+        units, num_layers, subsample_after, dropout, layer_norm: see `ResidualLSTMStack`.
         attention_heads, attention_key_dim: see `SelfAttentionBlock` (0 heads: no attention).
         curvature_features: see `StrokeFeatures`.
         focal_gamma, focal_alpha: see `FocalCTCLoss`.
@@ -48,6 +48,7 @@ class HandwritingRecognitionModel(keras.Model):
         num_layers: int = 3,
         subsample_after=(0,),
         dropout: float = 0.1,
+        layer_norm: bool = True,
         attention_heads: int = 2,
         attention_key_dim: int = 32,
         curvature_features: bool = False,
@@ -63,6 +64,7 @@ class HandwritingRecognitionModel(keras.Model):
         self.num_layers = int(num_layers)
         self.subsample_after = tuple(int(i) for i in subsample_after)
         self.dropout = float(dropout)
+        self.layer_norm = bool(layer_norm)
         self.attention_heads = int(attention_heads)
         self.attention_key_dim = int(attention_key_dim)
         self.curvature_features = bool(curvature_features)
@@ -71,7 +73,7 @@ class HandwritingRecognitionModel(keras.Model):
         self.features = StrokeFeatures(self.downsample, self.offset_scale, self.curvature_features,
                                        name="features")
         self.encoder = ResidualLSTMStack(self.units, self.num_layers, self.subsample_after,
-                                         self.dropout, name="encoder")
+                                         self.dropout, self.layer_norm, name="encoder")
         self.attention = (
             SelfAttentionBlock(self.attention_heads, self.attention_key_dim, self.dropout,
                                name="self_attention")
@@ -112,6 +114,7 @@ class HandwritingRecognitionModel(keras.Model):
                 "num_layers": self.num_layers,
                 "subsample_after": list(self.subsample_after),
                 "dropout": self.dropout,
+                "layer_norm": self.layer_norm,
                 "attention_heads": self.attention_heads,
                 "attention_key_dim": self.attention_key_dim,
                 "curvature_features": self.curvature_features,

@@ -13,6 +13,7 @@ from hwsr.ink import (
     read_ink,
     read_inkml,
     read_json_ink,
+    read_transcription,
     write_inkml,
     write_json_ink,
     write_npz,
@@ -165,6 +166,55 @@ def test_json_round_trip_is_exact(tmp_path, synthetic_strokes):
         np.testing.assert_array_equal(read_ink(path), strokes)
     data = json.loads(path.read_text())
     assert len(data["strokes"]) == int(strokes[:, 0].sum())
+
+
+# Transcriptions -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("write", [write_inkml, write_json_ink])
+def test_transcription_round_trip(tmp_path, synthetic_strokes, write):
+    suffix = ".inkml" if write is write_inkml else ".json"
+    text = 'Tom & "Jerry" <3 naïve'
+    write(tmp_path / f"with{suffix}", synthetic_strokes, text=text)
+    write(tmp_path / f"without{suffix}", synthetic_strokes)
+    assert read_transcription(tmp_path / f"with{suffix}") == text
+    assert read_transcription(tmp_path / f"without{suffix}") is None
+    for name in ("with", "without"):  # The text does not disturb the strokes.
+        np.testing.assert_array_equal(read_ink(tmp_path / f"{name}{suffix}"), synthetic_strokes)
+
+
+def test_read_transcription_takes_the_ink_level_annotation(tmp_path):
+    path = tmp_path / "note.inkml"
+    path.write_text(
+        '<ink xmlns="http://www.w3.org/2003/InkML">\n'
+        '  <annotation type="writer">w1</annotation>\n'
+        '  <traceGroup><annotation type="transcription">a</annotation><trace>0 0, 1 1</trace></traceGroup>\n'
+        '  <annotation type="transcription">\n    a whole line  \n  </annotation>\n'
+        "</ink>\n"
+    )
+    assert read_transcription(path) == "a whole line"
+    blank = tmp_path / "blank.json"
+    blank.write_text('{"text": "  ", "strokes": [[[0, 0]]]}')
+    assert read_transcription(blank) is None
+
+
+def test_read_transcription_of_other_files_and_errors(tmp_path, synthetic_strokes):
+    write_npz(tmp_path / "x.npz", synthetic_strokes)
+    assert read_transcription(tmp_path / "x.npz") is None
+    iam = tmp_path / "a01-000u-01.xml"
+    iam.write_text(IAM_XML, encoding="latin-1")
+    assert read_transcription(iam) is None
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"text": 12, "strokes": []}')
+    with pytest.raises(InkFormatError, match='"text" must be a string, got 12') as info:
+        read_transcription(bad)
+    assert str(bad) in str(info.value)
+    broken = tmp_path / "broken.inkml"
+    broken.write_text("<ink><annotation")
+    with pytest.raises(InkFormatError, match="malformed XML"):
+        read_transcription(broken)
+    with pytest.raises(InkFormatError, match=r"unsupported ink file extension '\.svg'"):
+        read_transcription(tmp_path / "x.svg")
 
 
 # npz ------------------------------------------------------------------------------------------

@@ -130,3 +130,13 @@ def test_resume_invariants_cover_the_network_shape():
     assert a.resume_invariants() == b.resume_invariants()
     c = resolve_config("recognition", "tiny", ["recognition.units=32"])
     assert a.resume_invariants()["recognition.units"] != c.resume_invariants()["recognition.units"]
+
+
+def test_init_from_is_a_path_or_pretrained_and_no_resume_invariant():
+    assert resolve_config("recognition", "cpu").train.init_from is None
+    for value in ("pretrained", "runs/my rec: v2"):
+        cfg = resolve_config("recognition", "tiny", [f"train.init_from={value}"])
+        assert cfg.train.init_from == value
+    assert resolve_config("recognition", "tiny", ["train.init_from=null"]).train.init_from is None
+    # A resumed run ignores init_from, so changing it must not refuse the model dir.
+    assert cfg.resume_invariants() == resolve_config("recognition", "tiny").resume_invariants()

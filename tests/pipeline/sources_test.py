@@ -124,7 +124,7 @@ def test_unknown_layout_lists_what_was_expected(tmp_path):
     assert "unrecognised data layout" in message
     assert "notes.txt" in message and "sub/" in message
     assert EXPECTED_LAYOUTS in message
-    for expected in ("lineStrokes", "*.npz", "strokes.npy", "manifest.json"):
+    for expected in ("lineStrokes", "*.npz", "strokes.npy", "manifest.json", "*.inkml"):
         assert expected in message
 
 

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from hwsr.alphabet import Alphabet
+from hwsr.cli.console import CLIError
 from hwsr.cli.evaluate import LEGIBILITY_TEXTS, parse_biases
-from hwsr.cli.main import CLIError, main
+from hwsr.cli.main import main
 from hwsr.metrics import character_error_rate, word_error_rate
 from hwsr.pipeline.splits import split_by_form
 from hwsr.recognizer import Recognizer
@@ -73,6 +74,35 @@ def test_recognition_json(model_dir, data_dir, capsys):
     assert result["beam"]["beam_width"] == 4
 
 
+def test_recognition_progress_goes_to_stderr_and_json_stays_pure(model_dir, data_dir, capsys, monkeypatch):
+    import hwsr.cli.evaluate as evaluate_cli
+    from hwsr.pipeline.sources import load_corpus
+
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setattr(evaluate_cli, "PROGRESS_EVERY_BATCHES", 1)
+    argv = ["--task", "recognition", "--data", data_dir, "--model-dir", model_dir, "--batch-size", "3",
+            "--beam-width", "2", "--json"]
+    code, out, err = evaluate(capsys, *argv)
+    assert code == 0, err
+    result = json.loads(out)
+    progress = err.splitlines()
+    assert progress[0] == f"reading {data_dir}"
+    assert [line.split(" (")[0] for line in progress[1:]] == [
+        f"{label}: {n}/8 lines" for label in ("greedy", "beam 2") for n in (3, 6, 8)]
+    assert all(line.endswith(" lines/s)") for line in progress[1:])
+    # Chunks of whole batches in length order: the results of one call over all lines.
+    strokes = load_corpus(data_dir).strokes
+    read = [r.text for r in Recognizer.from_dir(model_dir, batch_size=3).recognize(strokes)]
+    assert result["greedy"]["cer"] == character_error_rate(TEXTS, read)
+
+    greedy_only = [*argv[:-3], "--json"]
+    code, out, err = evaluate(capsys, *greedy_only, "--quiet")
+    assert code == 0 and err == "" and json.loads(out)["greedy"]["cer"] == result["greedy"]["cer"]
+    monkeypatch.setenv("CI", "1")
+    code, out, err = evaluate(capsys, *greedy_only)
+    assert code == 0 and err == "" and json.loads(out)["greedy"]["cer"] == result["greedy"]["cer"]
+
+
 def test_validation_split_and_limit(model_dir, data_dir, capsys):
     held_out = split_by_form(LINE_IDS, 0.4, 0)["validation"]
     assert 0 < len(held_out) < len(LINE_IDS)
@@ -106,7 +136,8 @@ def test_real_data_validation_lines(model_dir, shared_data, capsys):
     assert result["lines"] == 3 and result["characters"] > 30
 
 
-def test_legibility(model_dir, tmp_path, capsys):
+def test_legibility(model_dir, tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
     synthesis_dir = write_tiny_synthesis_dir(tmp_path / "synthesis")
     texts = tmp_path / "texts.txt"
     texts.write_text("Hi 2\n\nok!\n")
@@ -114,7 +145,12 @@ def test_legibility(model_dir, tmp_path, capsys):
                               "--synthesis-model-dir", synthesis_dir, "--model-dir", model_dir,
                               "--seed", "3", "--details", "--json")
     assert code == 0, err
-    result = json.loads(out)
+    result = json.loads(out)  # Progress went to stderr: one line before and after each bias.
+    progress = err.splitlines()
+    assert progress[0] == "bias 0 (1/2): writing 2 texts, reading them back"
+    assert progress[2] == "bias 1.5 (2/2): writing 2 texts, reading them back"
+    assert progress[3].startswith(f"bias 1.5: CER {100 * result['results'][1]['cer']:.1f}%")
+    assert len(progress) == 4
     assert result["task"] == "legibility" and result["texts"] == 2 and result["seed"] == 3
     assert [r["bias"] for r in result["results"]] == [0.0, 1.5]
     strokes = Synthesizer.from_dir(synthesis_dir).generate(["Hi 2", "ok!"], bias=1.5, seed=3)

@@ -1,3 +1,6 @@
+"""Tests for hwsr/cli/export.py (``hwsr export``), with tiny model dirs."""
+
+import re
 
 import pytest
 
@@ -13,7 +16,8 @@ def model_dirs(tmp_path_factory):
 
 
 @pytest.mark.slow
-def test_export_writes_the_serving_tree_and_tflite(model_dirs, tmp_path, capsys):
+def test_export_writes_the_serving_tree_and_tflite(model_dirs, tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
     syn, rec = model_dirs
     out = tmp_path / "export"
     rc = main(["export", "--synthesis-model-dir", str(syn), "--recognition-model-dir", str(rec),
@@ -26,8 +30,28 @@ def test_export_writes_the_serving_tree_and_tflite(model_dirs, tmp_path, capsys)
     assert (out / "tflite" / "hwsr_synthesis_step.tflite").is_file()
     config = (out / "models.config").read_text()
     assert 'base_path: "/models/hwsr_synthesis"' in config and 'name: "hwsr_recognition"' in config
-    printed = capsys.readouterr().out
-    assert "hwsr_recognition/1" in printed and "models.config" in printed
+    captured = capsys.readouterr()
+    assert captured.out == (f"exported to {out}: hwsr_synthesis/1, tflite/hwsr_synthesis_step.tflite, "
+                            "hwsr_recognition/1, tflite/hwsr_recognition.tflite, models.config\n")
+    # Progress on stderr: one line per artefact, with its size.
+    size = r"[\d.]+ (bytes|kB|MB)\)"
+    o, s, r = (re.escape(str(p)) for p in (out, syn, rec))
+    warmup = "1/assets.extra/tf_serving_warmup_requests"
+    expected = [
+        rf"exporting {s} \(conditional_handwriting\)",
+        rf"wrote {o}/hwsr_synthesis/1 \(SavedModel, {size}",
+        rf"wrote {o}/hwsr_synthesis/{warmup} \(warmup requests, {size}",
+        rf"wrote {o}/tflite/hwsr_synthesis_step.tflite \(TFLite, quantization none, {size}",
+        rf"exporting {r} \(recognition\)",
+        rf"wrote {o}/hwsr_recognition/1 \(SavedModel, {size}",
+        rf"wrote {o}/hwsr_recognition/{warmup} \(warmup requests, {size}",
+        rf"wrote {o}/tflite/hwsr_recognition.tflite \(TFLite, quantization none, {size}",
+        rf"wrote {o}/models.config \(hwsr_synthesis, hwsr_recognition, {size}",
+    ]
+    lines = captured.err.splitlines()
+    assert len(lines) == len(expected), captured.err
+    for line, pattern in zip(lines, expected):
+        assert re.fullmatch(pattern, line), (line, pattern)
 
     # A second export of one model gets the next version; models.config still lists both.
     rc = main(["export", "--model-dir", str(rec), "--out", str(out), "--no-warmup",
@@ -52,6 +76,16 @@ def test_bad_arguments_are_one_line_errors(model_dirs, tmp_path, capsys, argv, m
     assert main(["export", *argv, "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def test_file_size(tmp_path):
+    (tmp_path / "a").write_bytes(b"x" * 999)
+    assert export_cli.file_size(tmp_path / "a") == "999 bytes"
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "b").write_bytes(b"x" * 1500)
+    (tmp_path / "d" / "c").write_bytes(b"x" * 2_498_500)
+    assert export_cli.file_size(tmp_path / "d" / "b") == "1.5 kB"
+    assert export_cli.file_size(tmp_path / "d") == "2.5 MB"
 
 
 def test_no_model_dir_uses_the_shipped_models_or_says_they_are_missing(monkeypatch, tmp_path, capsys):

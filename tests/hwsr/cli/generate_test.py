@@ -5,7 +5,8 @@ import pytest
 
 from hwsr.alphabet import Alphabet
 from hwsr.cli.main import main
-from hwsr.testing import write_tiny_synthesis_dir
+from hwsr.ink import write_inkml, write_json_ink
+from hwsr.testing import random_lines, write_tiny_synthesis_dir
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +35,30 @@ def test_unknown_characters_give_a_clear_error(model_dir, tmp_path, capsys):
 
 def test_bad_output_format_and_missing_style_text(model_dir, tmp_path, capsys):
     assert main(["generate", "hi", "--model-dir", str(model_dir), "--out", str(tmp_path / "x.gif")]) == 2
-    assert main(["generate", "hi", "--model-dir", str(model_dir), "--style-file", "x.json"]) == 2
-    assert "--style-text" in capsys.readouterr().err
+    capsys.readouterr()
+    strokes, _ = random_lines(1, seed=3)
+    write_json_ink(tmp_path / "mine.json", strokes[0])  # No transcription stored.
+    assert main(["generate", "hi", "--model-dir", str(model_dir), "--style-file",
+                 str(tmp_path / "mine.json"), "--out", str(tmp_path / "x.svg")]) == 2
+    err = capsys.readouterr().err
+    assert "holds no transcription" in err and "--style-text" in err
+
+
+def test_style_file_transcription_comes_from_the_file_or_the_flag(model_dir, tmp_path):
+    strokes, _ = random_lines(1, seed=3)
+    write_json_ink(tmp_path / "mine.json", strokes[0], text="my own words")
+    write_json_ink(tmp_path / "bare.json", strokes[0])
+    write_inkml(tmp_path / "mine.inkml", strokes[0], text="my own words")
+    stored = tmp_path / "stored.svg"
+    given = tmp_path / "given.svg"
+    common = ["generate", "hi", "--model-dir", str(model_dir), "--seed", "3"]
+    assert main([*common, "--style-file", str(tmp_path / "mine.json"), "--out", str(stored)]) == 0
+    assert main([*common, "--style-file", str(tmp_path / "bare.json"), "--style-text", "my own words",
+                 "--out", str(given)]) == 0
+    # Same ink, same text, same seed: the stored transcription primes exactly like the flag.
+    assert stored.read_text() == given.read_text()
+    inkml = tmp_path / "mine.inkml"
+    assert main([*common, "--style-file", str(inkml), "--out", str(tmp_path / "i.svg")]) == 0
 
 
 def test_list_styles(model_dir, capsys):

@@ -111,4 +111,5 @@ def test_errors_are_one_line_messages(model_dir, tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(recognizer_module, "PRETRAINED_DIR", tmp_path / "pretrained")
     code, _, err = run(capsys, tmp_path / "ok.json")
     assert code == 2 and "no shipped recognition model" in err
-    assert len(err.strip().splitlines()) == 1
+    error, hint = err.strip().splitlines()
+    assert error.startswith("hwsr recognize: error: ") and "reinstall hwsr" in hint

@@ -75,15 +75,28 @@ def test_variable_structure_is_stable():
 
 def test_get_config_round_trip_and_weights(batch, tmp_path):
     x, lengths = batch
-    stack = make_stack(num_layers=2, subsample_after=(1,), dropout=0.25)
+    stack = make_stack(num_layers=2, subsample_after=(1,), dropout=0.25, layer_norm=False)
     config = stack.get_config()
-    assert {k: config[k] for k in ("units", "num_layers", "subsample_after", "dropout")} == {
-        "units": 4, "num_layers": 2, "subsample_after": [1], "dropout": 0.25}
+    assert {k: config[k] for k in ("units", "num_layers", "subsample_after", "dropout", "layer_norm")} == {
+        "units": 4, "num_layers": 2, "subsample_after": [1], "dropout": 0.25, "layer_norm": False}
     again = ResidualLSTMStack.from_config(config)
     again.build((None, None, 3))
     assert again.get_config() == config
     again.set_weights(stack.get_weights())
     np.testing.assert_allclose(again(x, lengths)[0], stack(x, lengths)[0], atol=1e-6)
+
+
+def test_without_layer_norm_outputs_are_not_normalised(batch):
+    x, lengths = batch
+    plain = make_stack(layer_norm=False, subsample_after=())
+    assert not any("norm" in v.path for v in plain.weights)
+    y, n = plain(x, lengths)
+    valid = tf.sequence_mask(n, tf.shape(y)[1]).numpy()
+    frames = y.numpy()[valid]
+    # A layer-normalised frame has mean 0 and variance 1 over its features; these do not.
+    assert not np.allclose(frames.std(axis=-1), 1.0, atol=1e-2)
+    normed, _ = make_stack(layer_norm=True, subsample_after=())(x, lengths)
+    np.testing.assert_allclose(normed.numpy()[valid].std(axis=-1), 1.0, atol=1e-2)
 
 
 def test_dropout_only_in_training(batch):

@@ -56,6 +56,15 @@ def test_frames_attend_to_each_other(batch):
     np.testing.assert_array_equal(y[1:], y2[1:])
 
 
+def test_attention_scores_are_row_stochastic_over_valid_frames(batch):
+    x, lengths = batch
+    scores = make_block().attention_scores(x, lengths).numpy()
+    assert scores.shape == (3, 2, 8, 8)
+    for i, n in enumerate(lengths):
+        np.testing.assert_allclose(scores[i, :, :n, :n].sum(axis=-1), 1.0, rtol=1e-5)
+        np.testing.assert_array_equal(scores[i, :, :n, n:], 0.0)  # Padding is never attended.
+
+
 def test_variable_structure_is_stable():
     block = make_block()
     names = {v.path.split("/")[-2] for v in block.weights}

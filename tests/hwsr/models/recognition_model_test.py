@@ -72,7 +72,7 @@ def test_padded_batch_equals_unpadded_single_examples(model, lines):
 
 
 @pytest.mark.parametrize("variant", [{"attention_heads": 0}, {"curvature_features": True},
-                                     {"downsample": 1, "subsample_after": ()}])
+                                     {"layer_norm": False}, {"downsample": 1, "subsample_after": ()}])
 def test_variants_build_and_run(lines, variant):
     model = make_model(**variant)
     out = model(pad(lines))
