@@ -68,13 +68,18 @@ def random_strokes(batch: int, steps: int, seed: int = 0) -> tuple[np.ndarray, n
 WORDS = ("the", "quick", "brown", "fox", "jumps", "over", "a", "lazy", "dog", "Line", "pen", "ink")
 
 
-def random_lines(n_lines: int, seed: int = 0) -> tuple[list[np.ndarray], list[str]]:
+def random_lines(n_lines: int, seed: int = 0, texts=None) -> tuple[list[np.ndarray], list[str]]:
     """``(strokes, texts)``: programmatic lines of looping ink with whole-unit offsets (so they
-    fit the int16 npz layout), about 6 points per character, a pen lift every 7 points."""
+    fit the int16 npz layout), about 6 points per character, a pen lift every 7 points.
+
+    ``texts`` (optional, ``n_lines`` of them) fixes the texts; by default they are random words.
+    """
     rng = np.random.default_rng(seed)
-    lines, texts = [], []
-    for _ in range(n_lines):
-        text = " ".join(rng.choice(WORDS, size=int(rng.integers(1, 4))))
+    if texts is not None and len(texts) != n_lines:
+        raise ValueError(f"{len(texts)} texts for {n_lines} lines")
+    lines, out_texts = [], []
+    for i in range(n_lines):
+        text = " ".join(rng.choice(WORDS, size=int(rng.integers(1, 4)))) if texts is None else texts[i]
         n = 6 * len(text) + 10
         t = np.linspace(0, len(text) * np.pi, n)
         points = np.stack([np.zeros(n), np.round(6 + 4 * np.cos(t) + rng.normal(0, 1, n)),
@@ -83,5 +88,5 @@ def random_lines(n_lines: int, seed: int = 0) -> tuple[list[np.ndarray], list[st
         points[-1, 0] = 1
         points[0] = 0
         lines.append(points.astype(np.float32))
-        texts.append(text)
-    return lines, texts
+        out_texts.append(text)
+    return lines, out_texts

@@ -12,12 +12,16 @@ import re
 import sys
 from pathlib import Path
 
-import nbformat
 import pytest
-from jupyter_client import KernelManager
-from jupyter_client.kernelspec import KernelSpecManager
-from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
+
+# requirements-dev.txt has them; the tensorflow-io venv of `make test-io` does not.
+nbformat = pytest.importorskip("nbformat", reason="nbformat (requirements-dev.txt) is not installed")
+pytest.importorskip("nbclient", reason="nbclient (requirements-dev.txt) is not installed")
+
+from jupyter_client import KernelManager  # noqa: E402
+from jupyter_client.kernelspec import KernelSpecManager  # noqa: E402
+from nbclient import NotebookClient  # noqa: E402
+from nbclient.exceptions import CellExecutionError  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))

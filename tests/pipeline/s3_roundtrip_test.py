@@ -33,6 +33,7 @@ from hwsr.alphabet import Alphabet  # noqa: E402
 from hwsr.cli.main import main  # noqa: E402
 from hwsr.pipeline import tfrecords  # noqa: E402
 from hwsr.pipeline.readers.npz_lines import write_npz_lines  # noqa: E402
+from hwsr.testing import random_lines  # noqa: E402
 
 BUCKET = "hwsr-test"
 TEXTS = ["one line", "another line", "the third", "and a fourth.", "five", "six!", "seven", "eight?"]
@@ -119,15 +120,7 @@ def s3_env(s3_server, monkeypatch):
 @pytest.fixture
 def source(tmp_path):
     """A small npz-layout folder built in code; returns ``(folder, strokes, line_ids)``."""
-    rng = np.random.default_rng(1)
-    lines = []
-    for i in range(len(TEXTS)):
-        n = 15 + 3 * i
-        s = np.zeros((n, 3), np.int16)
-        s[1:, 1:] = rng.integers(-25, 26, size=(n - 1, 2))
-        s[5::7, 0] = 1
-        s[-1, 0] = 1
-        lines.append(s)
+    lines = [s.astype(np.int16) for s in random_lines(len(TEXTS), seed=1, texts=TEXTS)[0]]
     ids = [f"b0{i // 2}-000-0{i % 2}" for i in range(len(TEXTS))]
     folder = write_npz_lines(tmp_path / "lines", lines, TEXTS, ids)
     return folder, [s.astype(np.float32) for s in lines], ids

@@ -9,6 +9,7 @@ import pytest
 
 from hwsr.cli.main import main
 from hwsr.pipeline.readers.npz_lines import write_npz_lines
+from hwsr.testing import random_lines
 
 TEXTS = ["The quick fox", "jumps over", "the lazy dog.", "Hello, world!", "it's 4 o'clock", "A B C"]
 
@@ -16,15 +17,7 @@ TEXTS = ["The quick fox", "jumps over", "the lazy dog.", "Hello, world!", "it's 
 @pytest.fixture
 def npz_source(tmp_path):
     """A folder in the compact npz layout (points + starts, sentences.txt, line_ids.txt), built in code."""
-    rng = np.random.default_rng(0)
-    lines = []
-    for i in range(len(TEXTS)):
-        n = 20 + 5 * i
-        s = np.zeros((n, 3), np.int16)
-        s[1:, 1:] = rng.integers(-20, 21, size=(n - 1, 2))
-        s[4::6, 0] = 1
-        s[-1, 0] = 1
-        lines.append(s)
+    lines = [s.astype(np.int16) for s in random_lines(len(TEXTS), seed=0, texts=TEXTS)[0]]
     ids = [f"a0{i // 2}-000u-0{i % 2}" for i in range(len(TEXTS))]
     folder = write_npz_lines(tmp_path / "lines", lines, TEXTS, ids)
     return folder, lines, ids
