@@ -1,17 +1,43 @@
 """``make demo``: write a sentence with the shipped synthesis model and read it back with the
-shipped recogniser. Without shipped models, plot a real line from ../shared/data instead."""
+shipped recogniser (no download: both ship inside the package)."""
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from hwsr.cli.console import CLIError, run_command
 
 DEFAULT_TEXT = "Quick brown foxes jump over 12 lazy dogs!"
+
+
+def demo(text: str, out: Path, seed: int = 1, bias: float = 1.0) -> dict:
+    """Writes ``text`` to ``out/demo.svg`` and ``out/demo.png`` and reads it back.
+
+    Returns ``{"lines", "points", "seconds", "read", "cer"}``.
+    """
+    from hwsr import render
+    from hwsr.metrics import character_error_rate
+    from hwsr.model_dir import ModelDirError
+    from hwsr.recognizer import Recognizer
+    from hwsr.synthesizer import Synthesizer
+
+    try:
+        synth, reader = Synthesizer.from_pretrained(), Recognizer.from_pretrained()
+    except ModelDirError as e:
+        raise CLIError(str(e), hint="reinstall hwsr (pip install -e .): the shipped models are part of it"
+                       ) from e
+    out.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    lines = synth.write(text, bias=bias, seed=seed)
+    seconds = time.perf_counter() - start
+    render.save(lines, out / "demo.svg")
+    render.save(lines, out / "demo.png")
+    read = " ".join(r.text for r in reader.recognize(lines))
+    return {"lines": lines, "points": sum(map(len, lines)), "seconds": seconds, "read": read,
+            "cer": character_error_rate([text], [read])}
 
 
 def main(argv=None) -> int:
@@ -20,56 +46,20 @@ def main(argv=None) -> int:
     p.add_argument("--out", default="out", help="output folder [out]")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--bias", type=float, default=1.0)
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
     args = p.parse_args(argv)
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
 
-    from hwsr import render
-    from hwsr.model_dir import ModelDirError
-    from hwsr.synthesizer import Synthesizer
-
-    try:
-        synth = Synthesizer.from_pretrained()
-    except ModelDirError as e:
-        print(f"demo: {e}; plotting a real line instead", file=sys.stderr)
-        return plot_real_line(out)
-    t0 = time.perf_counter()
-    lines = synth.write(args.text, bias=args.bias, seed=args.seed)
-    took = time.perf_counter() - t0
-    render.save(lines, out / "demo.svg")
-    render.save(lines, out / "demo.png")
-    print(f"wrote {out / 'demo.svg'} and {out / 'demo.png'} ({sum(map(len, lines))} points, {took:.1f} s)")
-    print(f"text:       {args.text}")
-    try:
-        from hwsr.recognizer import Recognizer
-
-        reader = Recognizer.from_pretrained()
-    except (ImportError, ModelDirError) as e:
-        print(f"demo: no recogniser ({e})", file=sys.stderr)
+    def run() -> int:
+        result = demo(args.text, out, args.seed, args.bias)
+        print(f"wrote {out / 'demo.svg'} and {out / 'demo.png'} "
+              f"({result['points']} points, {result['seconds']:.1f} s)")
+        print(f"text:       {args.text}")
+        print(f"read back:  {result['read']}")
+        print(f"CER:        {100 * result['cer']:.1f} %")
         return 0
-    results = reader.recognize(lines)
-    read = " ".join(r.text for r in results)
-    from hwsr.metrics import character_error_rate
 
-    print(f"read back:  {read}")
-    print(f"CER:        {100 * character_error_rate([args.text], [read]):.1f} %")
-    return 0
-
-
-def plot_real_line(out: Path) -> int:
-    shared = Path(os.environ.get("HWSR_SHARED_DATA", Path.cwd().parent / "shared" / "data"))
-    folder = shared / "iam_ondb_lines"
-    if not folder.exists():
-        print(f"demo: no shipped model and no data at {folder}", file=sys.stderr)
-        return 1
-    from hwsr import render
-    from hwsr.pipeline.readers.npz_lines import read_npz_lines
-
-    corpus = read_npz_lines(folder)
-    render.save(corpus.strokes[0], out / "real_line.svg")
-    render.save(corpus.strokes[0], out / "real_line.png")
-    print(f"{corpus.line_ids[0]}: {corpus.texts[0]!r} -> {out / 'real_line.svg'}")
-    return 0
+    return run_command("demo", run, debug=args.debug)
 
 
 if __name__ == "__main__":
