@@ -33,13 +33,23 @@ def train(name: str, overrides: list[str], args) -> Path:
         return run
     command = [
         sys.executable, "-m", "hwsr.pipeline.train", "--task", "recognition", "--data", args.data,
-        "--model-dir", str(run), "--config", "cpu", "--quiet",
+        "--model-dir", str(run), "--config", args.config, "--quiet",
         "--set", f"train.steps={args.steps}", "--set", "train.sample_every_epochs=0",
-        *[item for o in overrides for item in ("--set", o)],
+        *[item for o in [*args.set, *overrides] for item in ("--set", o)],
     ]
     print(f"[{name}] {' '.join(command[2:])}", flush=True)
     subprocess.run(command, check=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
     return run
+
+
+def table(rows) -> str:
+    """The figures of ``[(variant, history)]`` as a text table, one row per validated epoch."""
+    lines = [f"{'variant':<15} {'step':>5} {'val CER':>8} {'val WER':>8} {'val loss':>9} {'timesteps/s':>12}"]
+    for name, history in rows:
+        for h in history:
+            lines.append(f"{name:<15} {h['step']:>5} {100 * h['val_cer']:>7.1f}% {100 * h['val_wer']:>7.1f}% "
+                         f"{h['val_loss']:>9.2f} {h['timesteps_per_s']:>12.0f}")
+    return "\n".join(lines)
 
 
 def main(argv=None) -> int:
@@ -48,16 +58,17 @@ def main(argv=None) -> int:
     parser.add_argument("--runs", default="runs/ablation")
     parser.add_argument("--steps", type=int, default=400)
     parser.add_argument("--only", nargs="*", choices=sorted(VARIANTS), help="variants to run")
+    parser.add_argument("--config", default="cpu", help="hwsr-train preset or file [cpu: the shipped one]")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="extra hwsr-train override for every variant (repeatable)")
     args = parser.parse_args(argv)
     rows = []
     for name in args.only or VARIANTS:
         history = json.loads((train(name, VARIANTS[name], args) / "train_state.json").read_text())["history"]
+        if not all("val_cer" in h for h in history):
+            raise SystemExit(f"{name}: the run recorded no validation CER (is the validation split empty?)")
         rows.append((name, history))
-    print(f"\n{'variant':<15} {'step':>5} {'val CER':>8} {'val WER':>8} {'val loss':>9} {'timesteps/s':>12}")
-    for name, history in rows:
-        for h in history:
-            print(f"{name:<15} {h['step']:>5} {100 * h['val_cer']:>7.1f}% {100 * h['val_wer']:>7.1f}% "
-                  f"{h['val_loss']:>9.2f} {h['timesteps_per_s']:>12.0f}")
+    print("\n" + table(rows))
     return 0
 
 
