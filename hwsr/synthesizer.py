@@ -12,6 +12,7 @@ import numpy as np
 import tensorflow as tf
 
 from hwsr.alphabet import UnknownCharacterError
+from hwsr.defaults import DEFAULT_BIAS
 from hwsr.model_dir import PRETRAINED_DIR, ModelBundle, ModelDirError, load_model_dir
 from hwsr.sampling import sample_strokes
 from hwsr.strokes import drop_points, interpolate_points, validate_strokes
@@ -149,7 +150,7 @@ class Synthesizer:
     def generate(
         self,
         texts: Sequence[str] | str,
-        bias: float = 0.75,
+        bias: float = DEFAULT_BIAS,
         seed: int = 0,
         temperature: float = 1.0,
         style=None,
@@ -161,7 +162,8 @@ class Synthesizer:
 
         Args:
             texts: one text or a list (generated together, in one batch).
-            bias: sampling bias (Graves 5.4): 0 is the full variety, ~0.75 neat, 2+ very regular.
+            bias: sampling bias (Graves 5.4): 0 is the full variety, 1 (the default) neat and
+                legible, 2+ very regular.
             seed: same seed, same texts -> same strokes.
             temperature: extra softening (>1) or sharpening (<1).
             style: a bundled style id (`styles()`), or ``(strokes, text)`` of the writer to

@@ -8,6 +8,7 @@ import sys
 
 from hwsr.cli.console import CLIError
 from hwsr.cli.models import load_synthesizer, model_errors
+from hwsr.defaults import DEFAULT_BIAS
 
 FORMATS = (".svg", ".png", ".npz", ".json", ".inkml")
 
@@ -25,8 +26,8 @@ def add_parser(subparsers):
     p.add_argument("--out", "-o", default="handwriting.svg",
                    help=f"output file; the format follows the extension {FORMATS} [handwriting.svg]")
     p.add_argument("--model-dir", help="a synthesis model dir (default: the shipped model)")
-    p.add_argument("--bias", type=float, default=0.75,
-                   help="sampling bias: 0 = most varied, 0.75 = neat, 2+ = very regular [0.75]")
+    p.add_argument("--bias", type=float, default=DEFAULT_BIAS,
+                   help=f"sampling bias: 0 = most varied, 1 = neat, 2+ = very regular [{DEFAULT_BIAS}]")
     p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same output) [0]")
     p.add_argument("--temperature", type=float, default=1.0, help="extra temperature [1.0]")
     p.add_argument("--style", type=int, help="bundled style id to imitate (see --list-styles)")

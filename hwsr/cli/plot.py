@@ -7,6 +7,7 @@ import sys
 from hwsr.cli.console import CLIError
 from hwsr.cli.generate import unwritable_characters
 from hwsr.cli.models import load_synthesizer
+from hwsr.defaults import DEFAULT_BIAS
 
 
 def add_parser(subparsers):
@@ -23,7 +24,7 @@ def add_parser(subparsers):
     p.add_argument("--ink", help="plot this ink file instead of a generated line")
     p.add_argument("--out", "-o", default="plot.png", help="output image [plot.png]")
     p.add_argument("--model-dir", help="a synthesis model dir (default: the shipped model)")
-    p.add_argument("--bias", type=float, default=0.75)
+    p.add_argument("--bias", type=float, default=DEFAULT_BIAS, help=f"sampling bias [{DEFAULT_BIAS}]")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=run)
 

@@ -106,3 +106,17 @@ def test_unconditional_scribble(tmp_path):
                  str(tmp_path / "pred"), "--out", str(out)]) == 0
     assert out.read_text().count("<path") >= 2
     assert main(["generate", "hello", "--unconditional", "--model-dir", str(tmp_path / "pred")]) == 2
+
+
+def test_default_bias_is_the_api_default(model_dir, tmp_path):
+    from hwsr.defaults import DEFAULT_BIAS
+
+    a, b = tmp_path / "default.svg", tmp_path / "explicit.svg"
+    assert main(["generate", "hi", "--model-dir", str(model_dir), "--seed", "2", "--out", str(a)]) == 0
+    assert main(["generate", "hi", "--model-dir", str(model_dir), "--seed", "2", "--bias", str(DEFAULT_BIAS),
+                 "--out", str(b)]) == 0
+    assert a.read_text() == b.read_text()
+    c = tmp_path / "other.svg"
+    assert main(["generate", "hi", "--model-dir", str(model_dir), "--seed", "2", "--bias", "0",
+                 "--out", str(c)]) == 0
+    assert c.read_text() != a.read_text()
