@@ -122,10 +122,14 @@ class Synthesizer:
             prime_chars=prime_chars,
         )
 
+    def unwritable_characters(self, texts: Sequence[str]) -> list[str]:
+        """The characters of ``texts`` outside the model's alphabet, sorted."""
+        return sorted({c for t in texts for _, c in self.alphabet.unknown_characters(t)})
+
     def check_texts(self, texts: Sequence[str], unknown: str | None = None) -> list[str]:
         """Applies the alphabet's unknown-character policy; errors list every bad character."""
         policy = unknown or self.alphabet.unknown
-        bad = sorted({c for t in texts for _, c in self.alphabet.unknown_characters(t)})
+        bad = self.unwritable_characters(texts)
         if bad and policy == "error":
             first = next(t for t in texts if self.alphabet.unknown_characters(t))
             raise UnknownCharacterError(

@@ -97,9 +97,10 @@ def page_strokes(lines):
     return from_stroke_list([s for line in render.layout_page(lines) for s in line])
 
 
-def unwritable_characters(synth, texts) -> list[str]:
-    """The characters of ``texts`` outside the model's alphabet, sorted."""
-    return sorted({c for t in texts for _, c in synth.alphabet.unknown_characters(t)})
+def cannot_write(bad: list[str], hint: str) -> CLIError:
+    """The error for text with characters the model cannot write (``bad``)."""
+    return CLIError(f"the text has {len(bad)} character(s) the model cannot write: "
+                    f"{', '.join(map(repr, bad))}", hint=hint)
 
 
 def style_of(args, synth):
@@ -121,7 +122,7 @@ def style_of(args, synth):
     if not text:
         raise CLIError(f"--style-file {args.style_file}: the file holds no transcription",
                        hint="pass --style-text with the text that ink writes")
-    bad = unwritable_characters(synth, [text])
+    bad = synth.unwritable_characters([text])
     if bad and synth.alphabet.unknown == "error":
         raise CLIError("the style's text has character(s) the model cannot write: "
                        f"{', '.join(map(repr, bad))}",
@@ -170,10 +171,8 @@ def run(args) -> int:
             unknown="drop" if args.drop_unknown else None,
         )
     except UnknownCharacterError as e:
-        bad = unwritable_characters(synth, lines_text)
-        raise CLIError(f"the text has {len(bad)} character(s) the model cannot write: "
-                       f"{', '.join(map(repr, bad))}",
-                       hint="pass --drop-unknown to leave them out") from e
+        raise cannot_write(synth.unwritable_characters(lines_text),
+                           hint="pass --drop-unknown to leave them out") from e
     save_lines(lines, args.out, args.stroke_width, args.color, args.line_height, texts=lines_text)
     print(f"wrote {len(lines)} line(s) to {args.out}", file=sys.stderr)
     return 0

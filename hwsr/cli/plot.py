@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from hwsr.cli.console import CLIError
-from hwsr.cli.generate import unwritable_characters
+from hwsr.cli.generate import cannot_write
 from hwsr.cli.models import load_synthesizer
 from hwsr.defaults import DEFAULT_BIAS
 
@@ -35,10 +35,9 @@ def run(args) -> int:
     if not args.out.lower().endswith((".png", ".svg", ".pdf")):
         raise CLIError(f"{args.out}: use a .png, .svg or .pdf file name")
     synth = load_synthesizer(args.model_dir)
-    bad = unwritable_characters(synth, [args.text])
+    bad = synth.unwritable_characters([args.text])
     if bad:
-        raise CLIError(f"the text has {len(bad)} character(s) the model cannot write: "
-                       f"{', '.join(map(repr, bad))}", hint="leave them out of TEXT")
+        raise cannot_write(bad, hint="leave them out of TEXT")
     if args.ink:
         from hwsr.ink import read_ink
 
