@@ -9,8 +9,6 @@ from hwsr.cli.console import CLIError
 from hwsr.cli.models import load_bundle, model_errors
 from hwsr.model_dir import PRETRAINED_DIR
 
-PRETRAINED = PRETRAINED_DIR
-
 
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
@@ -50,7 +48,7 @@ def model_dirs(args) -> list[Path]:
     dirs = [d for d in (args.model_dir, args.synthesis_model_dir, args.recognition_model_dir) if d]
     if dirs:
         return dirs
-    shipped = [PRETRAINED / "synthesis", PRETRAINED / "recognition"]
+    shipped = [PRETRAINED_DIR / "synthesis", PRETRAINED_DIR / "recognition"]
     missing = [str(d) for d in shipped if not (d / "model.json").exists()]
     if missing:
         raise CLIError(f"no shipped model at {', '.join(missing)}",

@@ -89,6 +89,6 @@ def test_file_size(tmp_path):
 
 
 def test_no_model_dir_uses_the_shipped_models_or_says_they_are_missing(monkeypatch, tmp_path, capsys):
-    monkeypatch.setattr(export_cli, "PRETRAINED", tmp_path / "pretrained")
+    monkeypatch.setattr(export_cli, "PRETRAINED_DIR", tmp_path / "pretrained")
     assert main(["export", "--out", str(tmp_path / "out")]) == 2
     assert "no shipped model" in capsys.readouterr().err
