@@ -2,6 +2,7 @@
 
 * Splits the CPU into 2 logical devices *before* TensorFlow initialises, so that
   ``MirroredStrategy`` really distributes over 2 replicas on a CPU-only machine.
+* ``load_script`` imports a repo script (``bench/``, ``scripts/``) by its path.
 * ``shared_data`` points at ``../shared/data`` (real IAM-OnDB ink, never copied into the
   repo); tests that need it skip with a message when it is absent.
 """
@@ -9,6 +10,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 from pathlib import Path
 
@@ -35,6 +37,21 @@ def shared_data() -> Path:
     if not (SHARED_DATA / "iam_ondb_lines" / "iam_ondb_lines.npz").exists():
         pytest.skip(f"real IAM-OnDB data not found at {SHARED_DATA} (set HWSR_SHARED_DATA)")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def load_script():
+    """A function that imports a repo script by its path relative to the repo root
+    (``"scripts/make_gallery.py"``) and returns the module; ``__main__`` code does not run."""
+
+    def load(relative_path: str):
+        path = REPO / relative_path
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    return load
 
 
 @pytest.fixture

@@ -1,8 +1,6 @@
 """Smoke test of bench/recognition_ablation.py: every variant trains (tiny config) and reports."""
 
-import importlib.util
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,15 +8,10 @@ import pytest
 from hwsr.pipeline.readers.npz_lines import write_npz_lines
 from hwsr.testing import random_lines
 
-SCRIPT = Path(__file__).resolve().parents[2] / "bench" / "recognition_ablation.py"
-
 
 @pytest.fixture(scope="module")
-def ablation():
-    spec = importlib.util.spec_from_file_location("recognition_ablation", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def ablation(load_script):
+    return load_script("bench/recognition_ablation.py")
 
 
 @pytest.mark.slow

@@ -1,23 +1,15 @@
 """Tests for scripts/make_gallery.py (tiny random-weight models: checks the plumbing)."""
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
 from PIL import Image
 
 from hwsr.testing import write_tiny_recognition_dir, write_tiny_synthesis_dir
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "make_gallery.py"
-
 
 @pytest.fixture(scope="module")
-def gallery():
-    spec = importlib.util.spec_from_file_location("make_gallery", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def gallery(load_script):
+    return load_script("scripts/make_gallery.py")
 
 
 @pytest.fixture(scope="module")
