@@ -55,7 +55,7 @@ setup(
     entry_points={
         "console_scripts": [
             "hwsr=hwsr.cli.main:main",
-            "hwsr-train=hwsr.pipeline.train:main",
+            "hwsr-train=hwsr.cli.train:main",
         ]
     },
 )

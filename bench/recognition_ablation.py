@@ -32,7 +32,7 @@ def train(name: str, overrides: list[str], args) -> Path:
     if state.exists() and json.loads(state.read_text())["step"] >= args.steps:
         return run
     command = [
-        sys.executable, "-m", "hwsr.pipeline.train", "--task", "recognition", "--data", args.data,
+        sys.executable, "-m", "hwsr.cli.train", "--task", "recognition", "--data", args.data,
         "--model-dir", str(run), "--config", args.config, "--quiet",
         "--set", f"train.steps={args.steps}", "--set", "train.sample_every_epochs=0",
         *[item for o in [*args.set, *overrides] for item in ("--set", o)],

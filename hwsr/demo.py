@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from hwsr.cli.console import CLIError, run_command
+from hwsr.console import CLIError, run_command
 
 DEFAULT_TEXT = "Quick brown foxes jump over 12 lazy dogs!"
 

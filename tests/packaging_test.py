@@ -38,7 +38,7 @@ def test_wheel_puts_only_hwsr_at_the_top(wheel):
             assert f"hwsr/pretrained/{model}/model.weights.h5" in shipped
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
-    assert "hwsr = hwsr.cli.main:main" in text and "hwsr-train = hwsr.pipeline.train:main" in text
+    assert "hwsr = hwsr.cli.main:main" in text and "hwsr-train = hwsr.cli.train:main" in text
 
 
 @pytest.mark.slow
@@ -49,8 +49,8 @@ def test_wheel_install_imports_from_site_packages(wheel, tmp_path):
     installed = {p.name for p in target.iterdir() if not p.name.endswith(".dist-info")}
     assert installed - {"bin"} == {"hwsr"}  # bin/ holds the console scripts
     code = (
-        "import hwsr.pipeline.train, hwsr.export, hwsr.serving, hwsr.cli.main, sys\n"
-        "assert hwsr.pipeline.train.__file__.startswith(sys.argv[1]), hwsr.pipeline.train.__file__\n"
+        "import hwsr.pipeline.trainer, hwsr.export, hwsr.serving, hwsr.cli.main, sys\n"
+        "assert hwsr.pipeline.trainer.__file__.startswith(sys.argv[1]), hwsr.pipeline.trainer.__file__\n"
         "import importlib.util\n"
         "assert all(importlib.util.find_spec(n) is None for n in ('pipeline', 'export', 'serving'))\n"
     )

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hwsr.cli.console import CLIError
+from hwsr.console import CLIError
 
 PICKLE_HELP = "allow the legacy strokes.npy layout, which needs pickle (it can run code: trusted files only)"
 ALPHABET_CHOICES = "iam_ondb (the 81 IAM-OnDB characters), data (the characters of the source) or a JSON file"
@@ -107,7 +107,7 @@ def _alphabet(spec: str, unknown: str):
 
 
 def run_prepare(args) -> int:
-    from hwsr.cli.console import stderr_progress
+    from hwsr.console import stderr_progress
     from hwsr.pipeline.prepare import PrepareOptions, prepare
     from hwsr.pipeline.sources import has_url_scheme
 

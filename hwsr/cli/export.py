@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from hwsr.cli.console import CLIError
 from hwsr.cli.models import load_bundle, model_errors
+from hwsr.console import CLIError
 from hwsr.model_dir import PRETRAINED_DIR
 
 
@@ -101,7 +101,7 @@ def load_bundles(args) -> list:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hwsr.cli.console import stderr_progress
+    from hwsr.console import stderr_progress
     from hwsr.export.models_config import write_models_config
     from hwsr.export.saved_model import RECOGNITION_NAME, SYNTHESIS_NAME, export_saved_model
     from hwsr.export.warmup import ASSETS_EXTRA, WARMUP_FILE

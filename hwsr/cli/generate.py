@@ -6,8 +6,8 @@ import json
 import os
 import sys
 
-from hwsr.cli.console import CLIError
 from hwsr.cli.models import load_synthesizer, model_errors
+from hwsr.console import CLIError
 from hwsr.defaults import DEFAULT_BIAS
 
 FORMATS = (".svg", ".png", ".npz", ".json", ".inkml")

@@ -7,7 +7,7 @@ import importlib
 import sys
 
 from hwsr import __version__
-from hwsr.cli.console import run_command
+from hwsr.console import run_command
 
 # Subcommand -> module in hwsr.cli exposing ``add_parser(subparsers)``; the parser it adds
 # sets ``func(args) -> int``.

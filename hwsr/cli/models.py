@@ -11,7 +11,7 @@ import contextlib
 import os
 from collections.abc import Iterator
 
-from hwsr.cli.console import CLIError
+from hwsr.console import CLIError
 
 MODEL_FILES = "model.json, alphabet.json, stats.json, model.weights.h5"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from hwsr.cli.console import CLIError
 from hwsr.cli.generate import cannot_write
 from hwsr.cli.models import load_synthesizer
+from hwsr.console import CLIError
 from hwsr.defaults import DEFAULT_BIAS
 
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
-from hwsr.cli.console import CLIError
+from hwsr import evaluation
 from hwsr.cli.models import load_recognizer
+from hwsr.console import CLIError
 
 EPILOG = """\
 inputs:
@@ -50,7 +51,7 @@ def decoding_options(beam_width: int) -> dict:
     """``recognize()`` keyword arguments for ``--beam-width`` (0: greedy)."""
     if beam_width < 0:
         raise CLIError(f"--beam-width must be >= 0 (0: greedy), got {beam_width}")
-    return {"method": "beam", "beam_width": beam_width} if beam_width else {"method": "greedy"}
+    return evaluation.decoding_options(beam_width)
 
 
 def _compact_npz_lines(path: Path) -> list[tuple[str, np.ndarray]] | None:

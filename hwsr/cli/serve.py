@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from hwsr.cli.console import CLIError
+from hwsr.console import CLIError
 
 
 def add_parser(subparsers) -> None:

@@ -101,7 +101,7 @@ def test_two_worker_processes_train_together(tmp_path):
     data = write_corpus(tmp_path / "data")
     model_dir = tmp_path / "model"
     workers = [f"127.0.0.1:{p}" for p in _free_ports(2)]
-    command = [sys.executable, "-m", "hwsr.pipeline.train", "--task", "recognition", "--data", str(data),
+    command = [sys.executable, "-m", "hwsr.cli.train", "--task", "recognition", "--data", str(data),
                "--model-dir", str(model_dir), "--config", "tiny", "--strategy", "multi_worker",
                "--set", "data.validation_fraction=0.25", "--steps", "4"]
     procs, logs = [], []

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from hwsr import model_dir as md
+from hwsr.cli.train import main
 from hwsr.pipeline.configs import resolve_config
 from hwsr.pipeline.readers.npz_lines import write_npz_lines
-from hwsr.pipeline.train import main
 from hwsr.pipeline.trainer import (
     TrainingError,
     build_model,

@@ -29,7 +29,7 @@ def write_corpus(folder: Path, n_lines: int = 24, seed: int = 1) -> Path:
 
 
 def command(data: Path, model_dir: Path, steps: int, steps_per_epoch: int) -> list[str]:
-    return [sys.executable, "-m", "hwsr.pipeline.train", "--task", "conditional_handwriting",
+    return [sys.executable, "-m", "hwsr.cli.train", "--task", "conditional_handwriting",
             "--data", str(data), "--model-dir", str(model_dir), "--config", "tiny",
             "--set", "data.validation_fraction=0.25", "--set", f"train.steps_per_epoch={steps_per_epoch}",
             "--steps", str(steps)]

@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 from hwsr.alphabet import Alphabet
-from hwsr.cli.console import CLIError
-from hwsr.cli.evaluate import LEGIBILITY_TEXTS, parse_biases
+from hwsr.cli.evaluate import parse_biases
 from hwsr.cli.main import main
+from hwsr.console import CLIError
+from hwsr.evaluation import LEGIBILITY_TEXTS
 from hwsr.metrics import character_error_rate, word_error_rate
 from hwsr.pipeline.splits import split_by_form
 from hwsr.recognizer import Recognizer
@@ -75,11 +76,11 @@ def test_recognition_json(model_dir, data_dir, capsys):
 
 
 def test_recognition_progress_goes_to_stderr_and_json_stays_pure(model_dir, data_dir, capsys, monkeypatch):
-    import hwsr.cli.evaluate as evaluate_cli
+    from hwsr import evaluation
     from hwsr.pipeline.sources import load_corpus
 
     monkeypatch.delenv("CI", raising=False)
-    monkeypatch.setattr(evaluate_cli, "PROGRESS_EVERY_BATCHES", 1)
+    monkeypatch.setattr(evaluation, "PROGRESS_EVERY_BATCHES", 1)
     argv = ["--task", "recognition", "--data", data_dir, "--model-dir", model_dir, "--batch-size", "3",
             "--beam-width", "2", "--json"]
     code, out, err = evaluate(capsys, *argv)

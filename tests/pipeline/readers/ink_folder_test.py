@@ -8,12 +8,12 @@ import json
 import numpy as np
 import pytest
 
+from hwsr.cli.train import main
 from hwsr.ink import write_inkml, write_json_ink
 from hwsr.pipeline.readers.errors import CorpusFormatError
 from hwsr.pipeline.readers.ink_folder import is_ink_folder, read_ink_folder
 from hwsr.pipeline.sources import load_corpus
 from hwsr.pipeline.splits import split_by_form
-from hwsr.pipeline.train import main
 from hwsr.testing import random_lines
 
 # Three forms of two lines. With data.validation_fraction=0.4 the split puts the form "list"

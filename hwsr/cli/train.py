@@ -15,7 +15,7 @@ import json
 import sys
 from pathlib import Path
 
-from hwsr.cli.console import CLIError, run_command
+from hwsr.console import CLIError, run_command
 from hwsr.pipeline.configs import TASKS, ConfigError, ExperimentConfig, resolve_config
 from hwsr.pipeline.strategies import STRATEGIES
 
@@ -107,7 +107,7 @@ def check_data(source: str) -> None:
 
 def run(args) -> int:
     """Trains as ``args`` say; prints the summary as JSON on stdout."""
-    from hwsr.cli.console import stderr_progress
+    from hwsr.console import stderr_progress
     from hwsr.pipeline.trainer import TrainingError, TrainingInterrupted, train
 
     cfg = resolve(args)

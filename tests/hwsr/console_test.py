@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from hwsr.cli import console
-from hwsr.cli.console import CLIError, one_line, run_command
+from hwsr import console
+from hwsr.console import CLIError, one_line, run_command
 
 
 def _raise(error: BaseException):

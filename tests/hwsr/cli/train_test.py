@@ -14,12 +14,12 @@ import numpy as np
 import pytest
 
 import hwsr.pipeline.trainer as trainer
+from hwsr.cli.train import build_parser, main, resolve
 from hwsr.pipeline.configs import resolve_config
 from hwsr.pipeline.readers.npz_lines import write_npz_lines
-from hwsr.pipeline.train import build_parser, main, resolve
 from hwsr.testing import random_lines
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(autouse=True)
@@ -187,7 +187,7 @@ def test_a_real_process_prints_only_the_error_and_hint(tmp_path):
     """In a fresh process TensorFlow's start-up notices (absl, oneDNN) must not show."""
     env = {k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL", "CI")}
     argv = ["--task", "recognition", "--data", str(tmp_path / "nope"), "--model-dir", str(tmp_path / "m")]
-    out = subprocess.run([sys.executable, "-m", "hwsr.pipeline.train", *argv], cwd=REPO, env=env,
+    out = subprocess.run([sys.executable, "-m", "hwsr.cli.train", *argv], cwd=REPO, env=env,
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 2 and out.stdout == ""
     message, hint = error_report(out.stderr)

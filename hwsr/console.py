@@ -1,6 +1,6 @@
 """How the command lines report errors: one readable line, a traceback only with ``--debug``.
 
-Shared by ``hwsr`` (`hwsr.cli.main`) and ``hwsr-train`` (`hwsr.pipeline.train`). It imports
+Shared by ``hwsr`` (`hwsr.cli.main`) and ``hwsr-train`` (`hwsr.cli.train`). It imports
 only the standard library at module level, so either entry point can use it without
 pulling in TensorFlow before it parses its arguments.
 
