@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from hwsr.line_segments import MAX_SEGMENT_POINTS
+
 
 @dataclasses.dataclass(frozen=True)
 class ExportLimits:
@@ -15,7 +17,10 @@ class ExportLimits:
     Args:
         max_text_length: characters per text line (synthesis input).
         max_steps: points a synthesised line may have; larger requests are capped to it.
-        max_points: points per line given to the recogniser.
+        max_points: points per line given to the recogniser; by default the longest piece
+            the Python API reads in one call (`hwsr.line_segments.MAX_SEGMENT_POINTS`): the
+            API cuts longer lines at pen-ups, the exports refuse them (memory in the
+            self-attention grows with the square of this bound).
         max_batch: lines per request.
         max_prime_points: points of a priming line.
         max_bias: sampling bias requests are clipped to ``[0, max_bias]``.
@@ -25,7 +30,7 @@ class ExportLimits:
 
     max_text_length: int = 200
     max_steps: int = 2000
-    max_points: int = 4000
+    max_points: int = MAX_SEGMENT_POINTS
     max_batch: int = 32
     max_prime_points: int = 1000
     max_bias: float = 10.0

@@ -24,7 +24,9 @@ def check_strokes(strokes, lengths, limits: ExportLimits, max_batch: bool = True
                             ["lengths must have one entry per line of strokes; got", tf.shape(lengths)[0],
                              "lengths for", batch, "lines"]),
         tf.debugging.Assert(steps <= limits.max_points,
-                            [f"strokes longer than the limit of {limits.max_points} points:", steps]),
+                            [f"strokes longer than the limit of {limits.max_points} points (cut longer "
+                             "lines at pen-ups, hwsr.line_segments.split_at_pen_ups, or export with "
+                             "a larger --max-points):", steps]),
         tf.debugging.Assert(tf.reduce_all((lengths >= 1) & (lengths <= steps)),
                             ["every length must be between 1 and the padded stroke length", steps,
                              "; got", lengths]),

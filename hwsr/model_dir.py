@@ -15,11 +15,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import tempfile
 from pathlib import Path
 
 from hwsr.alphabet import Alphabet
-from hwsr.io_utils import atomic_write_text
+from hwsr.io_utils import atomic_file, atomic_write_text
 from hwsr.strokes import Normalizer
 
 MODEL_FILE = "model.json"
@@ -68,17 +67,10 @@ def read_task(model_dir: str | os.PathLike) -> str | None:
 
 
 def save_weights_atomic(model, path: str | os.PathLike) -> None:
-    """``model.save_weights`` through a temporary file and a rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".weights.h5", dir=path.parent)
-    os.close(fd)
-    try:
+    """``model.save_weights`` through a temporary file and a rename (permissions as the umask
+    gives new files, like the other files of the model dir)."""
+    with atomic_file(path, suffix=".weights.h5") as tmp:
         model.save_weights(tmp, overwrite=True)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def write_model_files(

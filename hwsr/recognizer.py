@@ -10,6 +10,7 @@ import numpy as np
 import tensorflow as tf
 
 from hwsr.decoding import METHODS, decode
+from hwsr.line_segments import MAX_SEGMENT_POINTS, read_in_segments, space_code
 from hwsr.model_dir import PRETRAINED_DIR, ModelBundle, ModelDirError, load_model_dir
 from hwsr.strokes import validate_strokes
 
@@ -57,7 +58,9 @@ class Recognizer:
 
     Input lines are raw-unit ``[eos, dx, dy]`` float arrays (as `hwsr.ink.read_ink` and
     `hwsr.Synthesizer.generate` give them); the model drops points and scales offsets in its
-    own graph. Lines are batched, padded together (shortest-first to limit padding).
+    own graph. Lines are batched, padded together (shortest-first to limit padding). Lines
+    longer than ``segment_points`` are read in pieces cut at pen-ups and joined
+    (`hwsr.line_segments`), so memory grows linearly with a line's length.
 
     Example:
 
@@ -66,6 +69,9 @@ class Recognizer:
     'A MOVE to stop Mr. Gaitskell'
     >>> [r.text for r in rec.recognize([line_a, line_b], method="beam", beam_width=16)]
     """
+
+    #: Longest piece of a line read in one model call (`hwsr.line_segments.MAX_SEGMENT_POINTS`).
+    segment_points: int = MAX_SEGMENT_POINTS
 
     def __init__(self, bundle: ModelBundle, batch_size: int = DEFAULT_BATCH_SIZE):
         if bundle.task != "recognition":
@@ -149,7 +155,8 @@ class Recognizer:
         results: list[RecognitionResult | None] = [None] * len(lines)
         for start in range(0, len(order), size):
             idx = order[start : start + size]
-            logits, logit_lengths = self.logits([lines[i] for i in idx])
+            logits, logit_lengths = read_in_segments(self.logits, [lines[i] for i in idx], size,
+                                                     space_code(self.alphabet), self.segment_points)
             decoded = decode(logits, logit_lengths, self.alphabet, method=method, beam_width=beam_width)
             for i, d in zip(idx, decoded):
                 results[i] = RecognitionResult(text=d.text, score=d.score, codes=d.codes, frames=d.frames)

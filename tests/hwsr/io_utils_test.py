@@ -98,3 +98,44 @@ def test_atomic_directory_overwrite_failure_keeps_the_old_one(tmp_path):
         raise RuntimeError("crash")
     assert sorted(p.name for p in target.iterdir()) == ["old.txt"]
     assert _leftovers(tmp_path) == []
+
+
+def _dead_pid() -> int:
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid  # Exited and reaped: no process has this id (until it is reused).
+
+
+def test_atomic_directory_removes_what_a_killed_process_left(tmp_path):
+    target = tmp_path / "1"
+    killed = tmp_path / f".1.{_dead_pid()}.abc_123.partial"
+    running = tmp_path / f".1.{os.getpid()}.xyz.partial"  # Another writer still at work.
+    legacy_old, legacy_new = tmp_path / ".1.old_name.partial", tmp_path / ".1.new_name.partial"
+    other = tmp_path / f".2.{_dead_pid()}.abc.partial"  # Another version's: not ours to judge.
+    for folder in (killed, running, legacy_old, legacy_new, other):
+        (folder / "variables").mkdir(parents=True)
+    os.utime(legacy_old, (0, 0))
+    with atomic_directory(target) as tmp:
+        (tmp / "saved_model.pb").write_bytes(b"x")
+    assert _leftovers(tmp_path) == sorted(p.name for p in (running, legacy_new, other))
+    assert (target / "saved_model.pb").exists()
+
+
+def test_atomic_file_gives_umask_permissions_to_what_the_caller_writes(tmp_path):
+    from hwsr.io_utils import atomic_file
+
+    old = os.umask(0o022)
+    try:
+        with atomic_file(tmp_path / "w.weights.h5", suffix=".weights.h5") as tmp:
+            assert tmp.endswith(".weights.h5")
+            with open(tmp, "wb") as f:
+                f.write(b"h5")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "w.weights.h5").stat().st_mode & 0o777 == 0o644
+    with pytest.raises(RuntimeError), atomic_file(tmp_path / "w.weights.h5") as tmp:
+        raise RuntimeError("crash")
+    assert (tmp_path / "w.weights.h5").read_bytes() == b"h5" and _leftovers(tmp_path) == []

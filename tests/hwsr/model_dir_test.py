@@ -80,3 +80,16 @@ def test_corrupt_weights_are_one_short_message(broken, damage):
     assert message.startswith(f"{weights}: cannot load the weights; the file is damaged, cut short or "
                               "from another model (")
     assert "\n" not in message and len(message) < len(str(weights)) + 300
+
+
+def test_every_file_of_a_written_model_dir_has_the_umask_permissions(tmp_path):
+    import os
+
+    old = os.umask(0o022)
+    try:
+        path = write_tiny_recognition_dir(tmp_path / "rec")
+    finally:
+        os.umask(old)
+    modes = {p.name: oct(p.stat().st_mode & 0o777) for p in path.iterdir() if p.is_file()}
+    assert "model.weights.h5" in modes and set(modes.values()) == {"0o644"}, modes
+    assert not [p.name for p in path.iterdir() if p.name.startswith(".")]
