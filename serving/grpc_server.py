@@ -5,12 +5,18 @@ from __future__ import annotations
 
 from concurrent import futures
 
+from hwsr.serving.connection_limits import ConnectionLimits
 from hwsr.serving.registry import ModelRegistry, RequestError
 
 
 def make_grpc_server(registry: ModelRegistry, host: str = "127.0.0.1", port: int = 8500,
-                     workers: int = 4):
-    """A started ``grpc.Server``; returns ``(server, bound_port)`` (``port=0`` picks one)."""
+                     limits: ConnectionLimits | None = None):
+    """A started ``grpc.Server``; returns ``(server, bound_port)`` (``port=0`` picks one).
+
+    Calls run on ``limits.grpc_workers`` threads; beyond ``limits.max_pending`` calls in
+    flight, gRPC itself answers ``RESOURCE_EXHAUSTED`` at once instead of queueing.
+    """
+    limits = limits or ConnectionLimits()
     import grpc
     import tensorflow as tf
     from tensorflow_serving.apis import (
@@ -63,7 +69,9 @@ def make_grpc_server(registry: ModelRegistry, host: str = "127.0.0.1", port: int
             return response
 
     size = registry.limits.max_body_bytes
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=workers),
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=limits.grpc_workers,
+                                                    thread_name_prefix="hwsr-grpc"),
+                         maximum_concurrent_rpcs=limits.max_pending,
                          options=[("grpc.max_receive_message_length", size),
                                   ("grpc.max_send_message_length", 4 * size)])
     prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(Prediction(), server)

@@ -5,20 +5,82 @@
     GET  /v1/models/<name>[/versions/<N>]/metadata     signatures
 
 Errors answer ``{"error": "..."}`` with a 4xx/5xx code, like TF Serving.
+
+The server is the standard library's threading HTTP server with its loose ends tied
+(`hwsr.serving.connection_limits.ConnectionLimits`): a listen backlog of 1024 instead of 5,
+a read/idle timeout on every connection, a cap on open connections and on admitted requests
+(503 beyond either, at once), and client disconnects dropped silently instead of a traceback
+per connection. A WSGI server (waitress) was weighed: it would add a dependency and still
+queue requests without bound, while these few overrides give every bound with none.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import sys
+import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from hwsr.serving.connection_limits import ConnectionLimits
 from hwsr.serving.json_format import RequestFormatError, decode_request, encode_response
 from hwsr.serving.registry import ModelRegistry, RequestError
 
 PATH = re.compile(r"^/v1/models/(?P<name>[^/:]+)(?:/versions/(?P<version>\d+))?"
                   r"(?:(?P<verb>:[a-z]+)|(?P<metadata>/metadata))?/?$")
 DRAIN_FACTOR = 4  # Oversized bodies up to this many times the limit are read before the 413.
+#: What a client that vanished mid-request looks like; never worth a traceback.
+DISCONNECTS = (ConnectionError, TimeoutError)
+
+
+def busy_answer(status: int, message: str) -> bytes:
+    """A complete ``Connection: close`` HTTP answer with a JSON error body."""
+    body = json.dumps({"error": message}).encode("utf-8")
+    reason = {408: "Request Timeout", 503: "Service Unavailable"}.get(status, "Error")
+    return (f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\nRetry-After: 1\r\nConnection: close\r\n\r\n"
+            ).encode("ascii") + body
+
+
+class BoundedHTTPServer(ThreadingHTTPServer):
+    """A thread per connection, at most ``limits.max_connections`` of them; quiet on
+    disconnects. ``pending`` bounds the requests admitted to the models."""
+
+    daemon_threads = True
+
+    def __init__(self, address, handler, limits: ConnectionLimits):
+        self.limits = limits
+        self.request_queue_size = limits.backlog  # Read by server_activate (listen).
+        self._connections = threading.BoundedSemaphore(limits.max_connections)
+        self.pending = threading.BoundedSemaphore(limits.max_pending)
+        super().__init__(address, handler)
+
+    def process_request(self, request, client_address):
+        if not self._connections.acquire(blocking=False):
+            try:
+                request.settimeout(1.0)
+                request.sendall(busy_answer(503, f"server busy: {self.limits.max_connections} "
+                                                 "connections open (--max-connections); retry later"))
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:  # No thread started: give the slot back.
+            self._connections.release()
+            raise
+
+    def process_request_thread(self, request, client_address):
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._connections.release()
+
+    def handle_error(self, request, client_address):
+        error = sys.exc_info()[1]
+        if not isinstance(error, DISCONNECTS):
+            print(f"hwsr serve: {client_address[0]}: {type(error).__name__}: {error}", file=sys.stderr)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -26,6 +88,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     registry: ModelRegistry  # set on the subclass made by make_http_server
     quiet = True
+    timeout = ConnectionLimits.timeout  # Socket timeout of each connection (StreamRequestHandler).
 
     def log_message(self, format, *args):
         if not self.quiet:
@@ -76,7 +139,14 @@ class _Handler(BaseHTTPRequestHandler):
                     self.rfile.read(min(1 << 16, length - start))
             raise RequestError(413, f"request body of {length} bytes is over the limit of {limit}")
         try:
-            return json.loads(self.rfile.read(length))
+            data = self.rfile.read(length)
+        except TimeoutError:
+            self.close_connection = True
+            raise RequestError(408, f"the request body did not arrive within {self.timeout:g} s") from None
+        if len(data) < length:  # The client closed its side early.
+            raise ConnectionResetError(f"body cut short at {len(data)} of {length} bytes")
+        try:
+            return json.loads(data)
         except (json.JSONDecodeError, UnicodeDecodeError) as e:
             raise RequestError(400, f"the request body is not valid JSON ({e})") from None
 
@@ -90,8 +160,10 @@ class _Handler(BaseHTTPRequestHandler):
             signature = (body.get("signature_name") if isinstance(body, dict) else None) or "serving_default"
             dtypes = self.registry.input_dtypes(match["name"], version, signature)
             inputs, rows = decode_request(body, dtypes)
-            outputs = self.registry.predict(match["name"], version, signature, inputs)
+            outputs = self._predict(match["name"], version, signature, inputs)
             self._send(200, encode_response(outputs, rows))
+        except DISCONNECTS:
+            raise  # Nobody to answer; BoundedHTTPServer.handle_error keeps quiet.
         except RequestError as e:
             self._send(e.status, {"error": e.message})
         except RequestFormatError as e:
@@ -99,11 +171,22 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception as e:  # Never let a worker thread die without an answer.
             self._send(500, {"error": f"internal error: {type(e).__name__}: {e}"})
 
+    def _predict(self, name, version, signature, inputs):
+        pending = self.server.pending
+        if not pending.acquire(blocking=False):
+            limit = self.server.limits.max_pending
+            raise RequestError(503, f"server busy: {limit} requests already admitted (--max-queued); "
+                                    "retry later")
+        try:
+            return self.registry.predict(name, version, signature, inputs)
+        finally:
+            pending.release()
+
 
 def make_http_server(registry: ModelRegistry, host: str = "127.0.0.1", port: int = 8501,
-                     verbose: bool = False) -> ThreadingHTTPServer:
-    """A ready ``ThreadingHTTPServer`` (call ``serve_forever``); ``port=0`` picks a free port."""
-    handler = type("Handler", (_Handler,), {"registry": registry, "quiet": not verbose})
-    server = ThreadingHTTPServer((host, port), handler)
-    server.daemon_threads = True
-    return server
+                     verbose: bool = False, limits: ConnectionLimits | None = None) -> BoundedHTTPServer:
+    """A ready `BoundedHTTPServer` (call ``serve_forever``); ``port=0`` picks a free port."""
+    limits = limits or ConnectionLimits()
+    handler = type("Handler", (_Handler,), {"registry": registry, "quiet": not verbose,
+                                            "timeout": limits.timeout})
+    return BoundedHTTPServer((host, port), handler, limits)

@@ -64,3 +64,10 @@ def test_serve_names_unknown_models(tmp_path, capsys, models):
                        with_warmup=False)
     assert main(["serve", "--export-dir", str(tmp_path / "export"), "--models", *models]) == 2
     assert "no exported model nope" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flag", ["--max-queued", "--max-connections", "--backlog", "--timeout",
+                                  "--grpc-workers"])
+def test_serve_refuses_non_positive_connection_limits(tmp_path, capsys, flag):
+    assert main(["serve", "--export-dir", str(tmp_path), flag, "0"]) == 2
+    assert "must be positive" in capsys.readouterr().err
