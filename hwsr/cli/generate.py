@@ -138,6 +138,11 @@ def run(args) -> int:
         print(json.dumps({"styles": synth.styles()}))
         return 0
     output_format(args.out)  # Before any slow work.
+    from hwsr.io_utils import unwritable_reason
+
+    if problem := unwritable_reason(args.out):
+        raise CLIError(f"--out {args.out}: cannot write there ({problem})",
+                       hint="pass --out with a path in a folder you can write to")
     if args.unconditional:
         if text is not None:
             raise CLIError("--unconditional writes no text; drop the TEXT argument")

@@ -120,3 +120,18 @@ def test_default_bias_is_the_api_default(model_dir, tmp_path):
     assert main(["generate", "hi", "--model-dir", str(model_dir), "--seed", "2", "--bias", "0",
                  "--out", str(c)]) == 0
     assert c.read_text() != a.read_text()
+
+
+@pytest.mark.parametrize("out, reason", [("{file}/x.svg", "is not a directory"),
+                                         ("{folder}", "is a directory")])
+def test_an_unwritable_out_is_refused_before_generating(tmp_path, capsys, monkeypatch, out, reason):
+    import hwsr.cli.generate as generate
+
+    (tmp_path / "file").write_text("a file, not a folder")
+    (tmp_path / "folder.svg").mkdir()
+    out = out.format(file=tmp_path / "file", folder=tmp_path / "folder.svg")
+    monkeypatch.setattr(generate, "load_synthesizer", lambda *a: pytest.fail("generated first"))
+    assert main(["generate", "hi", "--out", out]) == 2
+    err = capsys.readouterr().err
+    assert f"--out {out}: cannot write there" in err and reason in err
+    assert ".tmp" not in err and "Traceback" not in err
