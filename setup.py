@@ -35,7 +35,7 @@ setup(
     python_requires=">=3.10,<3.13",
     packages=PACKAGES,
     package_dir=PACKAGE_DIR,
-    package_data={"hwsr": ["pretrained/*/*", "pretrained/*/*/*"]},
+    package_data={"hwsr": ["pretrained/*/*", "pretrained/*/*/*", "app/static/*"]},
     include_package_data=False,
     install_requires=[
         "tensorflow-cpu>=2.17,<2.22",
@@ -45,6 +45,9 @@ setup(
         "matplotlib>=3.8,<3.12",
         "pyyaml>=6,<7",
         "pillow>=10,<14",
+        # `hwsr app`: pure Python, ~0.6 MB with their needs (docs/ARCHITECTURE.md, "Web app").
+        "starlette>=0.40,<2",
+        "uvicorn>=0.30,<1",
     ],
     extras_require={
         # tensorflow-io 0.37.1 (its last release) loads only on TF 2.16/2.17 with numpy 1.x

@@ -19,6 +19,7 @@ SUBCOMMANDS = {
     "export": "export",
     "serve": "serve",
     "plot": "plot",
+    "app": "app",
 }
 
 DEBUG_FLAG = "--debug"
