@@ -57,8 +57,12 @@ def serve_in_thread(app, host: str = "127.0.0.1") -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def chromium(width: int = 1280, height: int = 900) -> Iterator[object]:
+def chromium(width: int = 1280, height: int = 900, downloads: str | None = None) -> Iterator[object]:
     """A headless Chromium WebDriver with a fresh profile, closed afterwards.
+
+    Args:
+        width, height: the window size in CSS pixels.
+        downloads: a folder where the page's downloads land (default: refused).
 
     Raises:
         FileNotFoundError: no system Chromium and chromedriver.
@@ -75,6 +79,8 @@ def chromium(width: int = 1280, height: int = 900) -> Iterator[object]:
         for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}"):
             options.add_argument(flag)
         driver = webdriver.Chrome(options=options, service=Service(executable_path=paths[1]))
+        behavior = {"behavior": "allow", "downloadPath": downloads} if downloads else {"behavior": "deny"}
+        driver.execute_cdp_cmd("Browser.setDownloadBehavior", behavior)
         try:
             yield driver
         finally:

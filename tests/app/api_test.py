@@ -26,7 +26,7 @@ from hwsr.synthesizer import Synthesizer
 from hwsr.testing import write_tiny_recognition_dir, write_tiny_synthesis_dir
 
 LIMITS = AppLimits(max_text_length=60, max_lines=3, max_points=400, max_page_points=900,
-                   max_prime_points=300, max_steps=120, max_body_bytes=64 * 1024, max_concurrent=1,
+                   max_prime_points=300, max_steps=60, max_body_bytes=64 * 1024, max_concurrent=1,
                    queue_timeout=0.5)
 
 

@@ -7,6 +7,7 @@ Skips with a message where Chromium, chromedriver, Selenium or the shipped model
 
 from __future__ import annotations
 
+import json
 import time
 
 import numpy as np
@@ -35,6 +36,7 @@ from hwsr.app.testing import (
     wait_until,
     wait_written,
 )
+from hwsr.ink import read_ink
 from hwsr.metrics import character_error_rate
 from hwsr.model_dir import PRETRAINED_DIR
 
@@ -60,8 +62,13 @@ def url(service):
 
 
 @pytest.fixture(scope="module")
-def driver():
-    with chromium() as d:
+def downloads(tmp_path_factory):
+    return tmp_path_factory.mktemp("downloads")
+
+
+@pytest.fixture(scope="module")
+def driver(downloads):
+    with chromium(downloads=str(downloads)) as d:
         yield d
 
 
@@ -80,11 +87,20 @@ def wait(driver, condition):
     return wait_until(driver, condition, TIMEOUT)
 
 
-def write_on_pad(driver, lines, tops) -> int:
+def write_on_pad(driver, lines, tops) -> list[np.ndarray]:
     strokes = place_lines(lines, height_px=40, left=20, tops=tops)
     draw_on(driver, driver.find_element(By.ID, "pad"), strokes)
     wait(driver, lambda d: app_stats(d)["strokesRead"] == len(strokes))  # The reading after the last pen-up.
-    return len(strokes)
+    return strokes
+
+
+def downloaded(driver, folder, button: str, name: str):
+    """Clicks a download button; the file once Chromium has finished writing it."""
+    path = folder / name
+    path.unlink(missing_ok=True)
+    driver.find_element(By.ID, button).click()
+    wait(driver, lambda d: path.exists() and not list(folder.glob("*.crdownload")))
+    return path
 
 
 def readings(driver) -> list[str]:
@@ -103,8 +119,8 @@ def write_text(driver, text: str) -> None:
     driver.find_element(By.ID, "write-button").click()
 
 
-def test_ink_drawn_on_the_canvas_is_read_line_by_line(page, written_lines):
-    write_on_pad(page, written_lines, tops=[40, 170])
+def test_ink_drawn_on_the_canvas_is_read_line_by_line(page, written_lines, downloads):
+    drawn = write_on_pad(page, written_lines, tops=[40, 170])
     read = readings(page)
     assert len(read) == len(TEXTS), read
     cer = character_error_rate(TEXTS, read)
@@ -115,13 +131,23 @@ def test_ink_drawn_on_the_canvas_is_read_line_by_line(page, written_lines):
     assert chips and chips[0].text == read[0]  # N-best candidates, the best first.
     assert error_text(page) is None
 
+    # The exports keep every point, with its time and pressure, and hwsr reads them back.
+    exported = json.loads(downloaded(page, downloads, "export-json", "my-ink.json").read_text())
+    points = np.concatenate([np.array(s) for s in exported["strokes"]])
+    assert len(exported["strokes"]) == len(drawn) and len(points) == sum(len(s) for s in drawn)
+    assert np.abs(points[:, :2] - np.round(np.concatenate(drawn), 2)).max() < 0.02  # Pixels, y down.
+    assert (np.diff(points[:, 2]) >= 0).all() and np.allclose(points[:, 3], 0.6)  # t (ms), pressure.
+    for name, button in (("my-ink.json", None), ("my-ink.inkml", "export-inkml")):
+        path = downloads / name if button is None else downloaded(page, downloads, button, name)
+        assert len(read_ink(path)) == len(points)
+
     page.find_element(By.ID, "undo").click()  # Undo the last stroke: read again, shorter.
     wait(page, lambda d: app_stats(d)["strokesRead"] > 0 and app_stats(d)["readings"] >= 2)
     page.find_element(By.ID, "clear").click()
     wait(page, lambda d: readings(d) == [])
 
 
-def test_typed_text_is_written_stroke_by_stroke_while_it_streams(page):
+def test_typed_text_is_written_stroke_by_stroke_while_it_streams(page, downloads):
     write_text(page, "Streams of ink appear, one stroke after the other, line by line.")
     counts, seen_while_streaming = [], False
     deadline = time.monotonic() + TIMEOUT
@@ -139,7 +165,13 @@ def test_typed_text_is_written_stroke_by_stroke_while_it_streams(page):
     assert counts[-1] == final["strokesReceived"] > 50
     assert final["firstStrokeMs"] < final["streamEndMs"]
     assert page.find_element(By.ID, "ink").size["height"] > 60  # Two lines of writing.
-    assert page.find_element(By.ID, "download-svg").is_enabled() and error_text(page) is None
+    assert error_text(page) is None
+    svg = downloaded(page, downloads, "download-svg", "handwriting.svg").read_text()
+    assert svg.count("<path") == final["strokesReceived"]
+    png = downloaded(page, downloads, "download-png", "handwriting.png").read_bytes()
+    assert png.startswith(b"\x89PNG")
+    inkml = downloaded(page, downloads, "download-inkml", "handwriting.inkml")
+    assert "Streams of ink" in inkml.read_text() and len(read_ink(inkml)) > 100
 
 
 def test_writing_in_your_own_hand_from_a_canvas_line(page, written_lines):
