@@ -7,9 +7,10 @@
   rate, TensorBoard scalars at the optimizer step, and the console progress on stderr (a
   bar with ETA on a terminal; one line per epoch under CI or when stderr is not a TTY), so
   that stdout holds only ``hwsr-train``'s JSON summary.
-* `metric_callbacks`: greedy validation CER/WER (``val_cer``/``val_wer``) for recognition.
-* `sample_callbacks`: TensorBoard samples every ``train.sample_every_epochs`` epochs: a
-  rendered line for synthesis, decoded text against the truth for recognition.
+* `RecognitionMetricsCallback`: greedy validation CER/WER (``val_cer``/``val_wer``).
+* `RecognitionSampleCallback`, `SynthesisSampleCallback`: TensorBoard samples (decoded
+  text against the truth; rendered lines). Which of these a run uses is its task's choice
+  (`hwsr.pipeline.tasks`).
 """
 
 from __future__ import annotations
@@ -365,51 +366,3 @@ class SynthesisSampleCallback(keras.callbacks.Callback):
             for i, image in enumerate(images):
                 tf.summary.image(f"synthesis_sample_{i}", image.reshape(1, *image.shape[:2], -1))
         self.writer.flush()
-
-
-def metric_callbacks(cfg, model, alphabet, val_examples) -> list[keras.callbacks.Callback]:
-    """``val_cer``/``val_wer`` for recognition (before the loggers, so they log them)."""
-    if cfg.task != "recognition" or val_examples is None or len(val_examples) == 0:
-        return []
-    texts = [alphabet.decode(c) for c in val_examples.codes]
-    return [RecognitionMetricsCallback(alphabet, list(val_examples.strokes), texts)]
-
-
-def sample_callbacks(cfg, model, alphabet, normalizer, val_examples, log_dir,
-                     num_lines: int = 3) -> list[keras.callbacks.Callback]:
-    """TensorBoard sample callbacks for ``cfg.task`` every ``cfg.train.sample_every_epochs``.
-
-    Args:
-        cfg: the `ExperimentConfig`.
-        model: the model being trained.
-        alphabet: its `Alphabet`.
-        normalizer: the offset `Normalizer` (synthesis outputs are normalised).
-        val_examples: validation `Examples`; the first ``num_lines`` give texts (and, for
-            recognition, ink).
-        log_dir: the TensorBoard log dir (samples go to ``log_dir/samples``).
-
-    Returns:
-        A list of callbacks (empty when ``sample_every_epochs`` is 0, there is no
-        validation data, or the sampling/rendering modules are not available).
-    """
-    every = cfg.train.sample_every_epochs
-    if every <= 0 or val_examples is None or len(val_examples) == 0:
-        return []
-    n = min(num_lines, len(val_examples))
-    if cfg.task == "recognition":
-        texts = [alphabet.decode(c) for c in val_examples.codes[:n]]
-        return [RecognitionSampleCallback(alphabet, list(val_examples.strokes[:n]), texts, log_dir, every)]
-    try:
-        from hwsr import render
-        from hwsr.sampling import sample_strokes
-    except ImportError as e:
-        log.warning("no synthesis samples in TensorBoard: %s", e)
-        return []
-    draw = getattr(render, "strokes_to_image", None) or getattr(render, "to_image", None)
-    if draw is None:
-        log.warning("no synthesis samples in TensorBoard: hwsr.render has no strokes_to_image")
-        return []
-    codes = list(val_examples.codes[:n]) if cfg.task == "conditional_handwriting" else None
-    longest = max(len(c) for c in codes) if codes else 40
-    max_steps = int(min(cfg.data.max_points, 40 * longest))
-    return [SynthesisSampleCallback(sample_strokes, draw, normalizer, codes, n, max_steps, log_dir, every)]

@@ -7,12 +7,14 @@ overrides, and saved as ``config.json`` in the model dir.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
+import typing
 from pathlib import Path
 from typing import Any
 
-TASKS = ("unconditional_handwriting", "conditional_handwriting", "recognition")
+from hwsr.model_dir import TASKS
 
 
 class ConfigError(ValueError):
@@ -31,6 +33,10 @@ class DataConfig:
     split_seed: int = 0
     bucket_boundaries: tuple[int, ...] = (200, 260, 320, 380, 450, 550, 700, 1201)
     shuffle_buffer: int = 4096
+    # Recognition: extra lines (any `load_corpus` layout, e.g. the TFRecords that
+    # scripts/make_synthetic_ink.py writes) mixed into the training stream, and their share.
+    synthetic_source: str = ""
+    synthetic_fraction: float = 0.0
 
 
 @dataclasses.dataclass
@@ -59,6 +65,37 @@ class RecognitionModelConfig:
 
 
 @dataclasses.dataclass
+class AugmentConfig:
+    """Ranges of the ink augmentation of recognition training (`hwsr.pipeline.augment.augment_strokes`).
+
+    ``probability`` 0 (the default) switches augmentation off.
+    """
+
+    probability: float = 0.0  # Share of training lines augmented.
+    max_shear: float = 0.35  # Slant change, |tan| of the shear angle.
+    max_rotation_degrees: float = 4.0
+    min_scale: float = 0.5  # Overall scale, log-uniform.
+    max_scale: float = 3.0
+    max_aspect: float = 1.2  # x/y scale ratio, log-uniform in [1/a, a].
+    min_density: float = 0.5  # Points per unit of ink relative to the source, log-uniform.
+    max_density: float = 2.0
+    jitter: float = 0.05  # Position noise, in median step lengths.
+
+    def validate(self) -> list[tuple[bool, str, str]]:
+        """``(ok, key, problem)`` checks for `hwsr.pipeline.configs.ExperimentConfig.validate`."""
+        return [
+            (0.0 <= self.probability <= 1.0, "augment.probability", "must be in [0, 1]"),
+            (0 < self.min_scale <= self.max_scale, "augment.min_scale",
+             "must be > 0 and <= augment.max_scale"),
+            (0 < self.min_density <= self.max_density <= 2.0, "augment.min_density",
+             "must be > 0 and <= augment.max_density <= 2"),
+            (self.max_aspect >= 1.0, "augment.max_aspect", "must be >= 1"),
+            (self.max_shear >= 0 and self.max_rotation_degrees >= 0 and self.jitter >= 0,
+             "augment", "max_shear, max_rotation_degrees and jitter must be >= 0"),
+        ]
+
+
+@dataclasses.dataclass
 class TrainConfig:
     """Optimisation, budget, checkpointing and monitoring."""
 
@@ -66,6 +103,7 @@ class TrainConfig:
     learning_rate: float = 1e-3
     decay_steps: int = 4000
     decay_rate: float = 0.5
+    warmup_steps: int = 0  # Linear learning-rate warm-up (e.g. 100 with train.init_from).
     global_clipnorm: float | None = 100.0
     steps: int = 20000  # Total budget (optimizer steps); resumed runs count from where they are.
     steps_per_epoch: int = 200  # Also the checkpoint interval.
@@ -91,6 +129,7 @@ class ExperimentConfig:
     synthesis: SynthesisModelConfig = dataclasses.field(default_factory=SynthesisModelConfig)
     recognition: RecognitionModelConfig = dataclasses.field(default_factory=RecognitionModelConfig)
     train: TrainConfig = dataclasses.field(default_factory=TrainConfig)
+    augment: AugmentConfig = dataclasses.field(default_factory=AugmentConfig)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -103,15 +142,6 @@ class ExperimentConfig:
         config = cls()
         _merge(config, data, "")
         return config
-
-    def resume_invariants(self) -> dict:
-        """``{"section.key": value}`` of the settings a resumed run must not change: the
-        network's shape (its checkpoint would not fit) and the data downsampling."""
-        section = "recognition" if self.task == "recognition" else "synthesis"
-        out = {f"{section}.{k}": v for k, v in dataclasses.asdict(getattr(self, section)).items()
-               if k != "dropout"}
-        out["data.downsample"] = self.data.downsample
-        return out
 
     def validate(self) -> ExperimentConfig:
         """Raises `ConfigError` for values no run can use; returns ``self``."""
@@ -126,6 +156,7 @@ class ExperimentConfig:
             (self.train.batch_size >= 1, "train.batch_size", "must be >= 1"),
             (self.train.learning_rate > 0, "train.learning_rate", "must be > 0"),
             (self.train.decay_steps >= 1, "train.decay_steps", "must be >= 1"),
+            (self.train.warmup_steps >= 0, "train.warmup_steps", "must be >= 0"),
             (self.train.steps >= 1, "train.steps", "must be >= 1"),
             (self.train.steps_per_epoch >= 1, "train.steps_per_epoch", "must be >= 1"),
             (self.train.validation_steps is None or self.train.validation_steps >= 1,
@@ -136,6 +167,10 @@ class ExperimentConfig:
             (self.train.mixed_precision in MIXED_PRECISION_POLICIES, "train.mixed_precision",
              "must be null, mixed_float16 or mixed_bfloat16"),
             (self.train.sample_every_epochs >= 0, "train.sample_every_epochs", "must be >= 0"),
+            (0.0 <= self.data.synthetic_fraction < 1.0, "data.synthetic_fraction", "must be in [0, 1)"),
+            (not self.data.synthetic_fraction or bool(self.data.synthetic_source),
+             "data.synthetic_fraction", "needs data.synthetic_source"),
+            *self.augment.validate(),
         ]
         for model in (self.synthesis, self.recognition):
             checks.append((model.units >= 1 and model.num_layers >= 1, type(model).__name__,
@@ -149,25 +184,36 @@ class ExperimentConfig:
 MIXED_PRECISION_POLICIES = (None, "mixed_float16", "mixed_bfloat16")
 
 
+def _field_types(obj) -> dict[str, Any]:
+    """The resolved type hints of a config dataclass (the annotations are strings here)."""
+    return typing.get_type_hints(type(obj))
+
+
 def _merge(obj, data: dict, prefix: str) -> None:
     if not isinstance(data, dict):
         raise ConfigError(f"{prefix.rstrip('.') or 'config'}: expected a mapping, got {type(data).__name__}")
-    fields = {f.name: f for f in dataclasses.fields(obj)}
+    types = _field_types(obj)
     for key, value in data.items():
         path = f"{prefix}{key}"
-        if key not in fields:
-            raise ConfigError(f"unknown config key {path!r}; known: {sorted(fields)}")
+        if key not in types:
+            raise ConfigError(f"unknown config key {path!r}; known: {sorted(types)}")
         current = getattr(obj, key)
         if dataclasses.is_dataclass(current):
             _merge(current, value, path + ".")
         else:
-            setattr(obj, key, _coerce(value, fields[key], path))
+            setattr(obj, key, _coerce(value, types[key], path))
 
 
-def _coerce(value, field: dataclasses.Field, path: str):
-    """``value`` (from JSON/YAML or an override) as the type of ``field``."""
-    typ = str(field.type)
-    optional = "None" in typ
+def _coerce(value, hint, path: str):
+    """``value`` (from JSON/YAML or an override) as the type ``hint`` of its field.
+
+    Handles the hints configs use: ``bool``, ``int``, ``float``, ``str``, ``X | None`` and
+    ``tuple[X, ...]`` (from a list, or a string such as ``"1,2"`` or ``"(1, 2)"``).
+    """
+    args = typing.get_args(hint)
+    optional = type(None) in args
+    if optional:
+        (hint,) = [a for a in args if a is not type(None)]
     if isinstance(value, str) and value.strip().lower() in ("none", "null", "~") and optional:
         value = None
     if value is None:
@@ -175,23 +221,27 @@ def _coerce(value, field: dataclasses.Field, path: str):
             return None
         raise ConfigError(f"{path} cannot be null")
     try:
-        if typ.startswith("tuple"):
+        if typing.get_origin(hint) is tuple:
+            item = typing.get_args(hint)[0]
             if isinstance(value, str):
-                value = [v for v in value.replace("(", "").replace(")", "").replace("[", "")
-                         .replace("]", "").split(",") if v.strip()]
+                value = [v for v in value.strip("()[] ").split(",") if v.strip()]
             if not isinstance(value, (list, tuple)):
                 raise TypeError(value)
-            return tuple(_scalar(v, "int" if "int" in typ else "float") for v in value)
-        for name in ("bool", "int", "float", "str"):
-            if typ.startswith(name):
-                return _scalar(value, name)
+            return tuple(_scalar(v, item) for v in value)
+        if hint in (bool, int, float, str):
+            return _scalar(value, hint)
     except (TypeError, ValueError):
-        raise ConfigError(f"{path}: cannot use {value!r} as {typ}") from None
+        raise ConfigError(f"{path}: cannot use {value!r} as {_type_name(hint, optional)}") from None
     return value
 
 
-def _scalar(value, name: str):
-    if name == "bool":
+def _type_name(hint, optional: bool) -> str:
+    name = getattr(hint, "__name__", str(hint)) if typing.get_origin(hint) is None else str(hint)
+    return f"{name} | None" if optional else name
+
+
+def _scalar(value, kind: type):
+    if kind is bool:
         if isinstance(value, bool):
             return value
         if isinstance(value, str) and value.lower() in ("true", "yes", "1"):
@@ -201,43 +251,47 @@ def _scalar(value, name: str):
         raise ValueError(value)
     if isinstance(value, (bool, list, tuple, dict)):
         raise TypeError(value)  # True is an int to Python, but never a step count.
-    if name == "int":
+    if kind is int:
         if isinstance(value, str):
             value = float(value) if any(c in value for c in ".eE") else int(value)
         if isinstance(value, float) and not value.is_integer():
             raise ValueError(value)
         return int(value)
-    if name == "float":
+    if kind is float:
         return float(value)
     return str(value)
 
 
-def _preset(name: str, task: str) -> dict:
-    if name == "cpu":
-        return {}
-    if name == "tiny":
-        return {
-            "data": {"downsample": 4, "bucket_boundaries": (), "shuffle_buffer": 64},
-            "synthesis": {"units": 16, "num_layers": 2, "num_window_components": 2,
-                          "num_mixture_components": 3},
-            "recognition": {"units": 16, "num_layers": 2, "attention_heads": 1,
-                            "attention_key_dim": 8, "dropout": 0.0},
-            "train": {"batch_size": 4, "steps": 4, "steps_per_epoch": 2, "validation_steps": 1,
-                      "decay_steps": 100, "sample_every_epochs": 0},
-        }
-    if name == "paper":
-        return {
-            "data": {"downsample": 1, "max_points": 2000,
-                     "bucket_boundaries": (400, 500, 600, 700, 800, 1000, 1300, 2001)},
-            "synthesis": {"units": 400, "num_layers": 3, "num_window_components": 10,
-                          "num_mixture_components": 20},
-            "recognition": {"units": 256, "num_layers": 4},
-            "train": {"learning_rate": 1e-4, "batch_size": 32},
-        }
-    raise ConfigError(f"unknown preset {name!r}; known: tiny, cpu, paper")
+#: The named presets: each is the set of values it changes from the dataclass defaults.
+PRESETS: dict[str, dict] = {}
 
 
-PRESETS = ("tiny", "cpu", "paper")
+def register_preset(name: str, values: dict) -> None:
+    """Adds a preset (``--config NAME``): nested ``{"section": {"key": value}}`` overrides."""
+    if name in PRESETS:
+        raise ValueError(f"preset {name!r} is already registered")
+    ExperimentConfig.from_dict(values)  # Fails early on a key that does not exist.
+    PRESETS[name] = values
+
+
+register_preset("tiny", {
+    "data": {"downsample": 4, "bucket_boundaries": (), "shuffle_buffer": 64},
+    "synthesis": {"units": 16, "num_layers": 2, "num_window_components": 2,
+                  "num_mixture_components": 3},
+    "recognition": {"units": 16, "num_layers": 2, "attention_heads": 1,
+                    "attention_key_dim": 8, "dropout": 0.0},
+    "train": {"batch_size": 4, "steps": 4, "steps_per_epoch": 2, "validation_steps": 1,
+              "decay_steps": 100, "sample_every_epochs": 0},
+})
+register_preset("cpu", {})  # The defaults: the shipped models.
+register_preset("paper", {
+    "data": {"downsample": 1, "max_points": 2000,
+             "bucket_boundaries": (400, 500, 600, 700, 800, 1000, 1300, 2001)},
+    "synthesis": {"units": 400, "num_layers": 3, "num_window_components": 10,
+                  "num_mixture_components": 20},
+    "recognition": {"units": 256, "num_layers": 4},
+    "train": {"learning_rate": 1e-4, "batch_size": 32},
+})
 
 
 def parse_override(text: str) -> tuple[list[str], str]:
@@ -267,15 +321,15 @@ def apply_override(cfg: ExperimentConfig, text: str) -> None:
         if key not in fields or not dataclasses.is_dataclass(getattr(obj, key)):
             raise ConfigError(f"bad override {text!r}: unknown config section {path + key!r}")
         obj, path = getattr(obj, key), f"{path}{key}."
-    fields = {f.name: f for f in dataclasses.fields(obj)}
+    types = _field_types(obj)
     name = keys[-1]
-    if name not in fields:
+    if name not in types:
         raise ConfigError(f"bad override {text!r}: unknown config key {path + name!r}; "
-                          f"known: {sorted(fields)}")
+                          f"known: {sorted(types)}")
     if dataclasses.is_dataclass(getattr(obj, name)):
         raise ConfigError(f"bad override {text!r}: {path + name!r} is a section; set one of its keys")
     value: Any = raw
-    if not str(fields[name].type).startswith("str"):
+    if types[name] not in (str, str | None):
         import yaml
 
         try:
@@ -283,7 +337,7 @@ def apply_override(cfg: ExperimentConfig, text: str) -> None:
         except yaml.YAMLError:
             value = raw
     try:
-        setattr(obj, name, _coerce(value, fields[name], path + name))
+        setattr(obj, name, _coerce(value, types[name], path + name))
     except ConfigError as e:
         raise ConfigError(f"bad override {text!r}: {e}") from None
 
@@ -326,7 +380,7 @@ def resolve_config(
         raise ConfigError(f"unknown task {task!r}; known: {', '.join(TASKS)}")
     name = config or "cpu"
     if name in PRESETS:
-        data = _preset(name, task)
+        data = copy.deepcopy(PRESETS[name])
     else:
         if not Path(name).is_file():
             raise ConfigError(f"config {name!r} is neither a preset ({', '.join(PRESETS)}) nor a file")

@@ -17,7 +17,7 @@ across replicas (``model.fit`` does it, or
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import tensorflow as tf
@@ -93,8 +93,18 @@ def synthesis_batches(examples: tf.data.Dataset, config: BatchingConfig) -> tf.d
     return ds.map(to_model, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 
 
-def recognition_batches(examples: tf.data.Dataset, config: BatchingConfig) -> tf.data.Dataset:
-    """Padded recognition batches (see module docstring)."""
+#: ``augment(strokes [T, 3], seed [2]) -> strokes [T', 3]``, e.g. `hwsr.pipeline.augment.augment_strokes`.
+Augment = Callable[[tf.Tensor, tf.Tensor], tf.Tensor]
+
+
+def recognition_batches(examples: tf.data.Dataset, config: BatchingConfig,
+                        augment: Augment | None = None) -> tf.data.Dataset:
+    """Padded recognition batches (see module docstring).
+
+    Args:
+        augment: applied to every line after shuffling, with a seed drawn from
+            ``config.seed`` and the line's position in the stream (reproducible).
+    """
     examples = _with_lengths(examples, config)
 
     def to_model(batch):
@@ -104,11 +114,23 @@ def recognition_batches(examples: tf.data.Dataset, config: BatchingConfig) -> tf
             {"labels": batch["codes"], "label_lengths": label_lengths},
         )
 
-    ds = _batch_with_lengths(examples, config)
+    ds = _batch_with_lengths(examples, config, augment)
     return ds.map(to_model, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 
 
-def _batch_with_lengths(ds: tf.data.Dataset, config: BatchingConfig) -> tf.data.Dataset:
+def _augmented(ds: tf.data.Dataset, augment: Augment, config: BatchingConfig) -> tf.data.Dataset:
+    base = tf.constant(config.seed or 0, tf.int64)
+
+    def apply(index, e):
+        strokes = augment(e["strokes"], tf.stack([base, index]))
+        return {"strokes": strokes, "codes": e["codes"], "length": tf.shape(strokes)[0]}
+
+    return ds.enumerate().map(apply, num_parallel_calls=tf.data.AUTOTUNE,
+                              deterministic=config.deterministic)
+
+
+def _batch_with_lengths(ds: tf.data.Dataset, config: BatchingConfig,
+                        augment: Augment | None = None) -> tf.data.Dataset:
     if config.batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {config.batch_size}")
     if list(config.bucket_boundaries) != sorted(set(config.bucket_boundaries)) or any(
@@ -123,6 +145,8 @@ def _batch_with_lengths(ds: tf.data.Dataset, config: BatchingConfig) -> tf.data.
         ds = ds.repeat()
     if config.shuffle_buffer:
         ds = ds.shuffle(config.shuffle_buffer, seed=config.seed, reshuffle_each_iteration=True)
+    if augment is not None:
+        ds = _augmented(ds, augment, config)
     padded_shapes = {"strokes": [None, 3], "codes": [None], "length": []}
     if config.bucket_boundaries:
         boundaries = list(config.bucket_boundaries)

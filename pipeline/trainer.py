@@ -21,6 +21,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import math
@@ -35,13 +36,12 @@ from hwsr import model_dir as md
 from hwsr.alphabet import Alphabet
 from hwsr.io_utils import atomic_write_text
 from hwsr.pipeline import callbacks as cb
-from hwsr.pipeline import datasets
 from hwsr.pipeline.configs import ExperimentConfig, load_config_file
-from hwsr.pipeline.examples import Examples, downsample_corpus, make_examples
 from hwsr.pipeline.sources import load_corpus
 from hwsr.pipeline.splits import split_by_form
-from hwsr.pipeline.strategies import has_gpu, make_strategy, shard_in_memory, worker_info
-from hwsr.strokes import Normalizer, drop_points
+from hwsr.pipeline.strategies import WorkerInfo, has_gpu, make_strategy, worker_info
+from hwsr.pipeline.tasks import Task, TaskData, get_task
+from hwsr.strokes import Normalizer
 
 log = logging.getLogger(__name__)
 
@@ -54,19 +54,20 @@ TrainingInterrupted = cb.TrainingInterrupted
 
 
 def prepare_data(
-    cfg: ExperimentConfig,
+    task: Task,
     alphabet: Alphabet,
     normalizer: Normalizer | None = None,
     allow_pickle: bool = False,
-):
-    """Reads, splits (by form), downsamples and encodes the data of ``cfg``.
+) -> TaskData:
+    """Reads and splits (by form) the data of ``task.cfg``; the task makes the examples.
 
-    Returns ``(train Examples, validation Examples, normalizer)``. The normaliser is fitted
-    on the training split unless given (a resumed run reuses the saved one).
+    The normaliser is fitted on the training split unless given (a resumed run reuses
+    the saved one).
 
     Raises:
         TrainingError: missing folder, empty dataset, no usable training line.
     """
+    cfg = task.cfg
     source = cfg.data.source
     if not tf.io.gfile.exists(source):
         raise TrainingError(f"data folder {source!r} does not exist")
@@ -76,107 +77,48 @@ def prepare_data(
     split = split_by_form(corpus.line_ids, cfg.data.validation_fraction, cfg.data.split_seed)
     if not split["train"]:
         raise TrainingError(f"{source}: no training lines after the split")
-    synthesis = cfg.task in md.SYNTHESIS_TASKS
-    # Synthesis trains on downsampled strokes; the recogniser drops points in its graph.
-    factor = cfg.data.downsample if synthesis else 1
-    strokes = downsample_corpus(corpus, factor)
-    if normalizer is None:
-        normalizer = Normalizer.fit(
-            strokes[i] if synthesis else drop_points(strokes[i], cfg.data.downsample)
-            for i in split["train"]
-        )
-    max_points = cfg.data.max_points * (1 if synthesis else cfg.data.downsample)
-    parts = []
-    for name in ("train", "validation"):
-        idx = split[name]
-        parts.append(
-            make_examples(
-                [strokes[i] for i in idx],
-                corpus.subset(idx),
-                alphabet,
-                normalizer if synthesis else None,
-                clip=cfg.data.clip_offset_std if synthesis else None,
-                max_points=max_points,
-            )
-        )
-    if len(parts[0]) == 0:
+    data = task.prepare_data(corpus, split, alphabet, normalizer)
+    if len(data.train) == 0:
         raise TrainingError(
             f"{source}: no usable training lines (all longer than data.max_points={cfg.data.max_points} "
             "or with empty text)"
         )
-    return parts[0], parts[1], normalizer
+    return data
 
 
-def build_model(cfg: ExperimentConfig, alphabet: Alphabet, normalizer: Normalizer):
-    """The (built, uncompiled) Keras model of ``cfg.task``."""
-    if cfg.task in md.SYNTHESIS_TASKS:
-        from hwsr.models.synthesis_model import HandwritingSynthesisModel
+@keras.saving.register_keras_serializable(package="hwsr")
+class WarmupExponentialDecay(keras.optimizers.schedules.LearningRateSchedule):
+    """A linear warm-up from 0 over ``warmup_steps``, then ``ExponentialDecay``.
 
-        m = cfg.synthesis
-        model = HandwritingSynthesisModel(
-            vocabulary_size=len(alphabet) if cfg.task == "conditional_handwriting" else None,
-            units=m.units,
-            num_layers=m.num_layers,
-            num_window_components=m.num_window_components,
-            num_mixture_components=m.num_mixture_components,
-            kappa_scale=m.kappa_scale,
-        )
-    else:
-        from hwsr.models.recognition_model import HandwritingRecognitionModel
+    The warm-up lets a run that starts from trained weights with a fresh optimizer
+    (``train.init_from``) estimate Adam's moments before taking full steps.
+    """
 
-        m = cfg.recognition
-        model = HandwritingRecognitionModel(
-            vocabulary_size=len(alphabet),
-            offset_scale=tuple(normalizer.std),
-            downsample=cfg.data.downsample,
-            units=m.units,
-            num_layers=m.num_layers,
-            subsample_after=m.subsample_after,
-            dropout=m.dropout,
-            layer_norm=m.layer_norm,
-            attention_heads=m.attention_heads,
-            attention_key_dim=m.attention_key_dim,
-            curvature_features=m.curvature_features,
-            focal_gamma=cfg.train.focal_gamma,
-            focal_alpha=cfg.train.focal_alpha,
-        )
-    model.build()
-    return model
+    def __init__(self, learning_rate: float, decay_steps: int, decay_rate: float, warmup_steps: int = 0):
+        self.learning_rate = learning_rate
+        self.decay_steps = decay_steps
+        self.decay_rate = decay_rate
+        self.warmup_steps = warmup_steps
+        self.decay = keras.optimizers.schedules.ExponentialDecay(learning_rate, decay_steps, decay_rate)
+
+    def __call__(self, step):
+        rate = self.decay(step)
+        if not self.warmup_steps:
+            return rate
+        warm = keras.ops.minimum(keras.ops.cast(step + 1, "float32") / float(self.warmup_steps), 1.0)
+        return rate * warm
+
+    def get_config(self):
+        return {"learning_rate": self.learning_rate, "decay_steps": self.decay_steps,
+                "decay_rate": self.decay_rate, "warmup_steps": self.warmup_steps}
 
 
 def make_optimizer(cfg: ExperimentConfig) -> keras.optimizers.Optimizer:
-    """Adam with exponential learning-rate decay and global-norm clipping."""
-    schedule = keras.optimizers.schedules.ExponentialDecay(
-        cfg.train.learning_rate, cfg.train.decay_steps, cfg.train.decay_rate
-    )
-    return keras.optimizers.Adam(schedule, global_clipnorm=cfg.train.global_clipnorm)
-
-
-def make_dataset(cfg: ExperimentConfig, examples: Examples, training: bool, seed: int,
-                 full_batches: bool = False):
-    """Padded, bucketed batches of ``examples`` (global batch size, DATA-sharded).
-
-    Training data repeats forever, shuffled with ``seed``. Validation data is one pass,
-    or with ``full_batches`` a repeating stream of full batches (the caller takes a fixed
-    number of steps): with several replicas a short last batch would leave a replica
-    empty, and with several workers every worker must run the same number of steps.
-    """
-    scale = 1 if cfg.task in md.SYNTHESIS_TASKS else cfg.data.downsample
-    batching = datasets.BatchingConfig(
-        batch_size=cfg.train.batch_size,
-        bucket_boundaries=tuple(b * scale for b in cfg.data.bucket_boundaries),
-        pad_to_bucket_boundary=bool(cfg.data.bucket_boundaries),
-        shuffle_buffer=cfg.data.shuffle_buffer if training else 0,
-        seed=seed,
-        repeat=training or full_batches,
-        drop_remainder=training or full_batches,
-    )
-    ds = datasets.from_arrays(examples.strokes, examples.codes)
-    if cfg.task in md.SYNTHESIS_TASKS:
-        ds = datasets.synthesis_batches(ds, batching)
-    else:
-        ds = datasets.recognition_batches(ds, batching)
-    return shard_in_memory(ds)
+    """Adam with a linear warm-up, exponential learning-rate decay and global-norm clipping."""
+    train = cfg.train
+    schedule = WarmupExponentialDecay(train.learning_rate, train.decay_steps, train.decay_rate,
+                                      train.warmup_steps)
+    return keras.optimizers.Adam(schedule, global_clipnorm=train.global_clipnorm)
 
 
 def epoch_segments(step: int, total: int, steps_per_epoch: int) -> list[tuple[int, int, int]]:
@@ -204,8 +146,9 @@ def epoch_segments(step: int, total: int, steps_per_epoch: int) -> list[tuple[in
     return out
 
 
-def check_model_dir(cfg: ExperimentConfig, model_dir: Path) -> None:
+def check_model_dir(task: Task, model_dir: Path) -> None:
     """Refuses a model dir that holds a run of another task, or of another network shape."""
+    cfg = task.cfg
     try:
         existing = md.read_task(model_dir) if tf.io.gfile.isdir(str(model_dir)) else None
     except md.ModelDirError as e:
@@ -221,7 +164,7 @@ def check_model_dir(cfg: ExperimentConfig, model_dir: Path) -> None:
         old = ExperimentConfig.from_dict(load_config_file(saved))
     except ValueError as e:
         raise TrainingError(f"{saved}: unreadable saved config ({e})") from None
-    before, now = old.resume_invariants(), cfg.resume_invariants()
+    before, now = get_task(old).resume_invariants(), task.resume_invariants()
     changed = [f"{k} {before[k]!r} -> {now[k]!r}" for k in now if before.get(k) != now[k]]
     if changed:
         raise TrainingError(
@@ -237,7 +180,7 @@ def init_from_dir(cfg: ExperimentConfig) -> Path:
     return Path(cfg.train.init_from)
 
 
-def load_init_source(cfg: ExperimentConfig) -> md.ModelBundle:
+def load_init_source(task: Task) -> md.ModelBundle:
     """Loads the model that ``train.init_from`` names and checks that this run can start from it.
 
     A fine-tuned run takes the source's weights, and its alphabet and offset statistics so
@@ -248,6 +191,7 @@ def load_init_source(cfg: ExperimentConfig) -> md.ModelBundle:
         TrainingError: no such model dir, a model of another task, or another network
             (naming the fields that differ).
     """
+    cfg = task.cfg
     path = init_from_dir(cfg)
     try:
         source = md.load_model_dir(path, task=cfg.task)
@@ -255,7 +199,7 @@ def load_init_source(cfg: ExperimentConfig) -> md.ModelBundle:
         raise TrainingError(f"train.init_from: {e}") from None
     model_config = source.model.get_config()
     changed = []
-    for key, ours in cfg.resume_invariants().items():
+    for key, ours in task.resume_invariants().items():
         section, name = key.split(".", 1)
         theirs = source.preprocessing.get(name) if section == "data" else model_config.get(name)
         theirs = tuple(theirs) if isinstance(theirs, list) else theirs
@@ -310,7 +254,7 @@ def train(
     quiet: bool = False,
     allow_pickle: bool = False,
 ):
-    """Trains (or resumes) the run in ``model_dir``.
+    """Trains (or resumes) the run in ``model_dir``, whatever its task.
 
     Args:
         cfg: the resolved config (`hwsr.pipeline.configs.resolve_config`).
@@ -330,13 +274,12 @@ def train(
     model_dir = Path(model_dir)
     # MultiWorkerMirroredStrategy must exist before TensorFlow initialises its devices.
     strat = make_strategy(strategy)
-    worker = worker_info(strat)
-    multi_worker = isinstance(strat, tf.distribute.MultiWorkerMirroredStrategy)
-    check_model_dir(cfg, model_dir)
+    task = get_task(cfg)
+    check_model_dir(task, model_dir)
     _check_mixed_precision(cfg)
     source = None  # The model to fine-tune; a resumed run ignores train.init_from.
     if cfg.train.init_from and not tf.train.latest_checkpoint(str(model_dir / md.CHECKPOINT_DIR)):
-        source = load_init_source(cfg)
+        source = load_init_source(task)
     keras.utils.set_random_seed(cfg.train.seed)
     alphabet = Alphabet.iam_ondb()
     normalizer = None
@@ -345,34 +288,29 @@ def train(
     elif (model_dir / md.STATS_FILE).exists() and (model_dir / md.ALPHABET_FILE).exists():
         normalizer = Normalizer.load(model_dir / md.STATS_FILE)
         alphabet = Alphabet.load(model_dir / md.ALPHABET_FILE)
-    train_ex, val_ex, normalizer = prepare_data(cfg, alphabet, normalizer, allow_pickle)
-    if worker.is_chief:
-        model_dir.mkdir(parents=True, exist_ok=True)
-        save_dir = model_dir / md.CHECKPOINT_DIR
-    else:
-        save_dir = model_dir / f".tmp-worker-{worker.task_id}" / md.CHECKPOINT_DIR
+    data = prepare_data(task, alphabet, normalizer, allow_pickle)
+    run = _Run(task, strat, worker_info(strat), model_dir, alphabet, data)
 
     previous_policy = keras.mixed_precision.global_policy()
     if cfg.train.mixed_precision:
         keras.mixed_precision.set_global_policy(cfg.train.mixed_precision)
     try:
         with strat.scope():
-            model = build_model(cfg, alphabet, normalizer)
+            model = task.build_model(alphabet, data.normalizer)
             if source is not None:
                 model.set_weights(source.model.get_weights())
             model.compile(optimizer=make_optimizer(cfg), jit_compile=cfg.train.jit_compile)
             model.optimizer.build(model.trainable_variables)
-        if multi_worker:
+        if run.multi_worker:
             _adapt_to_multi_worker(model)
-        summary = _fit(cfg, model, strat, worker, multi_worker, model_dir, save_dir, alphabet,
-                       normalizer, train_ex, val_ex, quiet)
+        summary = run.fit(model, quiet)
         if source is not None:
             summary["init_from"] = str(source.path)
         return summary
     finally:
         keras.mixed_precision.set_global_policy(previous_policy)
-        if not worker.is_chief:
-            shutil.rmtree(save_dir.parent, ignore_errors=True)
+        if not run.worker.is_chief:
+            shutil.rmtree(run.save_dir.parent, ignore_errors=True)
 
 
 def _adapt_to_multi_worker(model) -> None:
@@ -402,84 +340,124 @@ def _adapt_to_multi_worker(model) -> None:
     model.test_step = vector_logs(model.test_step)
 
 
-def _fit(cfg, model, strat, worker, multi_worker, model_dir, save_dir, alphabet, normalizer,
-         train_ex, val_ex, quiet):
-    optimizer = model.optimizer  # A LossScaleOptimizer under mixed_float16.
-    checkpoint = tf.train.Checkpoint(model=model, optimizer=optimizer)
-    latest = tf.train.latest_checkpoint(str(model_dir / md.CHECKPOINT_DIR))
-    if latest:
-        _restore(checkpoint, latest)
-    step = int(optimizer.iterations.numpy())
-    if worker.is_chief:
-        atomic_write_text(model_dir / md.CONFIG_FILE, cfg.to_json())
+@dataclasses.dataclass
+class _Run:
+    """One training run: its task, where it runs, where it writes, and its data."""
+
+    task: Task
+    strategy: tf.distribute.Strategy
+    worker: WorkerInfo
+    model_dir: Path
+    alphabet: Alphabet
+    data: TaskData
+
+    @property
+    def cfg(self) -> ExperimentConfig:
+        return self.task.cfg
+
+    @property
+    def multi_worker(self) -> bool:
+        return isinstance(self.strategy, tf.distribute.MultiWorkerMirroredStrategy)
+
+    @property
+    def save_dir(self) -> Path:
+        """Where this worker's checkpoints go (non-chief workers: a private temporary dir)."""
+        if self.worker.is_chief:
+            return self.model_dir / md.CHECKPOINT_DIR
+        return self.model_dir / f".tmp-worker-{self.worker.task_id}" / md.CHECKPOINT_DIR
+
+    def write_model_files(self, model) -> None:
+        cfg = self.cfg
+        self.model_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(self.model_dir / md.CONFIG_FILE, cfg.to_json())
         preprocessing = {"downsample": cfg.data.downsample, "clip_offset_std": cfg.data.clip_offset_std}
-        md.write_model_files(model_dir, cfg.task, model, alphabet, normalizer, preprocessing,
-                             weights=not (model_dir / md.WEIGHTS_FILE).exists())
-    state = _read_state(model_dir, step, cfg.task) if worker.is_chief else {}
-    summary = {"task": cfg.task, "model_dir": str(model_dir), "start_step": step,
-               "train_lines": len(train_ex), "validation_lines": len(val_ex),
-               "parameters": int(model.count_params()), "replicas": strat.num_replicas_in_sync,
-               "workers": worker.num_workers}
-    segments = epoch_segments(step, cfg.train.steps, cfg.train.steps_per_epoch)
-    if not segments:
-        summary.update(step=step, message="budget already reached; nothing to do")
+        md.write_model_files(self.model_dir, cfg.task, model, self.alphabet, self.data.normalizer,
+                             preprocessing, weights=not (self.model_dir / md.WEIGHTS_FILE).exists())
+
+    def validation_dataset(self):
+        """``(dataset, steps)`` of the validation split (None when it is empty)."""
+        cfg, val = self.cfg, self.data.validation
+        if not len(val):
+            return None, None
+        if self.strategy.num_replicas_in_sync > 1 or self.multi_worker:
+            steps = cfg.train.validation_steps or math.ceil(len(val) / cfg.train.batch_size)
+            ds = self.task.make_dataset(val, training=False, seed=0, full_batches=True).take(steps)
+            return ds, None  # The dataset ends after exactly `steps` batches.
+        return self.task.make_dataset(val, training=False, seed=0), cfg.train.validation_steps
+
+    def callbacks(self, model, checkpoints, interrupt, quiet: bool) -> list[keras.callbacks.Callback]:
+        cfg, task, data = self.cfg, self.task, self.data
+        timesteps = task.timesteps_per_line(data.train) * cfg.train.batch_size
+        callbacks: list[keras.callbacks.Callback] = [cb.ThroughputCallback(timesteps)]
+        if self.worker.is_chief:
+            log_dir = self.model_dir / md.LOG_DIR
+            callbacks += task.metric_callbacks(self.alphabet, data.validation)
+            callbacks += [
+                cb.ScalarLogger(log_dir, nll=task.loss_is_nll),
+                cb.ProgressCallback(cfg.train.steps, interactive=not quiet and cb.console_is_interactive()),
+            ]
+            callbacks += task.sample_callbacks(self.alphabet, data.normalizer, data.validation, log_dir)
+        # Last: an interrupt at an epoch end follows its save.
+        return [*callbacks, checkpoints, interrupt]
+
+    def fit(self, model, quiet: bool) -> dict:
+        """Restores the newest checkpoint, then ``model.fit`` up to ``train.steps``."""
+        cfg = self.cfg
+        optimizer = model.optimizer  # A LossScaleOptimizer under mixed_float16.
+        checkpoint = tf.train.Checkpoint(model=model, optimizer=optimizer)
+        latest = tf.train.latest_checkpoint(str(self.model_dir / md.CHECKPOINT_DIR))
+        if latest:
+            _restore(checkpoint, latest)
+        step = int(optimizer.iterations.numpy())
+        if self.worker.is_chief:
+            self.write_model_files(model)
+        state = _read_state(self.model_dir, step, cfg.task) if self.worker.is_chief else {}
+        summary = {"task": cfg.task, "model_dir": str(self.model_dir), "start_step": step,
+                   "train_lines": len(self.data.train), "validation_lines": len(self.data.validation),
+                   "parameters": int(model.count_params()),
+                   "replicas": self.strategy.num_replicas_in_sync, "workers": self.worker.num_workers}
+        segments = epoch_segments(step, cfg.train.steps, cfg.train.steps_per_epoch)
+        if not segments:
+            summary.update(step=step, message="budget already reached; nothing to do")
+            return summary
+
+        val_ds, val_steps = self.validation_dataset()
+        checkpoints = cb.CheckpointCallback(checkpoint, self.save_dir, self.model_dir, state,
+                                            keep=cfg.train.keep_checkpoints, chief=self.worker.is_chief)
+        interrupt = cb.InterruptCallback()
+        callbacks = self.callbacks(model, checkpoints, interrupt, quiet)
+        t0 = time.perf_counter()
+        final: dict = {}
+        interrupt.install()
+        try:
+            for initial_epoch, epochs, steps_per_epoch in segments:
+                start = int(optimizer.iterations.numpy())
+                # The same seeded stream as an uninterrupted run, fast-forwarded to this step.
+                train_ds = self.task.make_dataset(self.data.train, training=True,
+                                                  seed=cfg.train.seed).skip(start)
+                history = model.fit(
+                    train_ds,
+                    epochs=epochs,
+                    initial_epoch=initial_epoch,
+                    steps_per_epoch=steps_per_epoch,
+                    validation_data=val_ds,
+                    validation_steps=val_steps,
+                    callbacks=callbacks,
+                    verbose=0,
+                    shuffle=False,  # The dataset shuffles itself (seeded).
+                )
+                final.update({k: float(v[-1]) for k, v in history.history.items() if v})
+        except cb.TrainingInterrupted:
+            if not self.multi_worker:  # A save is collective: the other workers would wait forever.
+                checkpoints.set_model(model)
+                checkpoints.save()
+            raise
+        finally:
+            interrupt.uninstall()
+        summary.update(
+            step=int(optimizer.iterations.numpy()),
+            seconds=round(time.perf_counter() - t0, 1),
+            final=final,
+            best_val_loss=state.get("best_val_loss"),
+        )
         return summary
-
-    val_ds, val_steps = None, cfg.train.validation_steps
-    if len(val_ex):
-        if strat.num_replicas_in_sync > 1 or multi_worker:
-            val_steps = val_steps or math.ceil(len(val_ex) / cfg.train.batch_size)
-            val_ds = make_dataset(cfg, val_ex, training=False, seed=0, full_batches=True).take(val_steps)
-            val_steps = None  # The dataset ends after exactly val_steps batches.
-        else:
-            val_ds = make_dataset(cfg, val_ex, training=False, seed=0)
-    scale = 1 if cfg.task in md.SYNTHESIS_TASKS else cfg.data.downsample
-    mean_points = train_ex.num_points / len(train_ex) / scale  # Timesteps the RNN reads per line.
-    checkpoints = cb.CheckpointCallback(checkpoint, save_dir, model_dir, state,
-                                        keep=cfg.train.keep_checkpoints, chief=worker.is_chief)
-    interrupt = cb.InterruptCallback()
-    callbacks: list[keras.callbacks.Callback] = [cb.ThroughputCallback(mean_points * cfg.train.batch_size)]
-    if worker.is_chief:
-        log_dir = model_dir / md.LOG_DIR
-        callbacks += cb.metric_callbacks(cfg, model, alphabet, val_ex)
-        callbacks += [
-            cb.ScalarLogger(log_dir, nll=cfg.task in md.SYNTHESIS_TASKS),
-            cb.ProgressCallback(cfg.train.steps, interactive=not quiet and cb.console_is_interactive()),
-        ]
-        callbacks += cb.sample_callbacks(cfg, model, alphabet, normalizer, val_ex, log_dir)
-    callbacks += [checkpoints, interrupt]  # Last: an interrupt at an epoch end follows its save.
-
-    t0 = time.perf_counter()
-    final: dict = {}
-    interrupt.install()
-    try:
-        for initial_epoch, epochs, steps_per_epoch in segments:
-            start = int(optimizer.iterations.numpy())
-            # The same seeded stream as an uninterrupted run, fast-forwarded to this step.
-            train_ds = make_dataset(cfg, train_ex, training=True, seed=cfg.train.seed).skip(start)
-            history = model.fit(
-                train_ds,
-                epochs=epochs,
-                initial_epoch=initial_epoch,
-                steps_per_epoch=steps_per_epoch,
-                validation_data=val_ds,
-                validation_steps=val_steps,
-                callbacks=callbacks,
-                verbose=0,
-                shuffle=False,  # The dataset shuffles itself (seeded).
-            )
-            final.update({k: float(v[-1]) for k, v in history.history.items() if v})
-    except cb.TrainingInterrupted:
-        if not multi_worker:  # A save is collective: the other workers would wait forever.
-            checkpoints.set_model(model)
-            checkpoints.save()
-        raise
-    finally:
-        interrupt.uninstall()
-    summary.update(
-        step=int(optimizer.iterations.numpy()),
-        seconds=round(time.perf_counter() - t0, 1),
-        final=final,
-        best_val_loss=state.get("best_val_loss"),
-    )
-    return summary

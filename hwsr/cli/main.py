@@ -37,13 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "may also come after the command")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in SUBCOMMANDS.values():
-        try:
-            mod = importlib.import_module(f"hwsr.cli.{module}")
-        except ModuleNotFoundError as e:
-            if e.name != f"hwsr.cli.{module}":
-                raise
-            continue
-        mod.add_parser(sub)
+        importlib.import_module(f"hwsr.cli.{module}").add_parser(sub)
     return parser
 
 

@@ -64,9 +64,8 @@ class FocalCTCLoss(keras.losses.Loss):
     ...              {"logits": logits, "logit_lengths": t})
     """
 
-    def __init__(self, gamma: float = 0.0, alpha: float = 1.0, reduction="sum_over_batch_size",
-                 name="focal_ctc_loss", **kwargs):
-        super().__init__(reduction=reduction, name=name, **kwargs)
+    def __init__(self, gamma: float = 0.0, alpha: float = 1.0, name="focal_ctc_loss", **kwargs):
+        super().__init__(name=name, **kwargs)
         self.gamma = float(gamma)
         self.alpha = float(alpha)
 

@@ -12,7 +12,8 @@ from hwsr.alphabet import Alphabet
 from hwsr.pipeline import callbacks as cb
 from hwsr.pipeline.configs import resolve_config
 from hwsr.pipeline.examples import Examples
-from hwsr.pipeline.trainer import build_model, make_optimizer
+from hwsr.pipeline.tasks import get_task
+from hwsr.pipeline.trainer import make_optimizer
 from hwsr.strokes import Normalizer
 
 
@@ -84,7 +85,7 @@ def test_scalar_logger_writes_train_and_validation(tmp_path):
 def _recognition(synthetic_strokes):
     cfg = resolve_config("recognition", "tiny", ["train.sample_every_epochs=1"])
     alphabet = Alphabet.iam_ondb()
-    model = build_model(cfg, alphabet, Normalizer.fit([synthetic_strokes]))
+    model = get_task(cfg).build_model(alphabet, Normalizer.fit([synthetic_strokes]))
     model.compile(optimizer=make_optimizer(cfg))
     model.optimizer.build(model.trainable_variables)
     texts = ["abc", "a b"]
@@ -95,7 +96,7 @@ def _recognition(synthetic_strokes):
 
 def test_recognition_cer_wer_and_text_samples(tmp_path, synthetic_strokes):
     cfg, alphabet, model, examples = _recognition(synthetic_strokes)
-    metrics = cb.metric_callbacks(cfg, model, alphabet, examples)
+    metrics = get_task(cfg).metric_callbacks(alphabet, examples)
     assert len(metrics) == 1
     metrics[0].set_model(model)
     logs = {}
@@ -106,7 +107,7 @@ def test_recognition_cer_wer_and_text_samples(tmp_path, synthetic_strokes):
     assert logs["val_cer"] == pytest.approx(character_error_rate(["abc", "a b"], hyps))
     assert logs["val_wer"] == pytest.approx(word_error_rate(["abc", "a b"], hyps))
     assert logs["val_cer"] > 0  # An untrained model gets the text wrong.
-    samples = cb.sample_callbacks(cfg, model, alphabet, None, examples, tmp_path)
+    samples = get_task(cfg).sample_callbacks(alphabet, None, examples, tmp_path)
     assert len(samples) == 1
     samples[0].set_model(model)
     samples[0].on_epoch_end(0, {})
@@ -119,9 +120,9 @@ def test_recognition_cer_wer_and_text_samples(tmp_path, synthetic_strokes):
 
 
 def test_no_samples_when_disabled(synthetic_strokes, tmp_path):
-    cfg, alphabet, model, examples = _recognition(synthetic_strokes)
+    cfg, alphabet, _, examples = _recognition(synthetic_strokes)
     cfg.train.sample_every_epochs = 0
-    assert cb.sample_callbacks(cfg, model, alphabet, None, examples, tmp_path) == []
+    assert get_task(cfg).sample_callbacks(alphabet, None, examples, tmp_path) == []
 
 
 def test_synthesis_samples_are_rendered_images(tmp_path, synthetic_strokes):
@@ -129,10 +130,10 @@ def test_synthesis_samples_are_rendered_images(tmp_path, synthetic_strokes):
                                                              "data.max_points=30"])
     alphabet = Alphabet.iam_ondb()
     normalizer = Normalizer.fit([synthetic_strokes])
-    model = build_model(cfg, alphabet, normalizer)
+    model = get_task(cfg).build_model(alphabet, normalizer)
     model.compile(optimizer=make_optimizer(cfg))
     examples = Examples([normalizer.normalize(synthetic_strokes)], [alphabet.encode("hi")], ["x-1"])
-    samples = cb.sample_callbacks(cfg, model, alphabet, normalizer, examples, tmp_path)
+    samples = get_task(cfg).sample_callbacks(alphabet, normalizer, examples, tmp_path)
     assert len(samples) == 1
     samples[0].set_model(model)
     samples[0].on_epoch_end(0, {})  # Epoch 1: not a sampling epoch.

@@ -13,6 +13,7 @@ from hwsr.pipeline.configs import (
     parse_override,
     resolve_config,
 )
+from hwsr.pipeline.tasks import get_task
 
 
 def test_presets_differ_and_cpu_is_the_default():
@@ -127,9 +128,10 @@ def test_saved_config_reproduces_the_run(tmp_path):
 def test_resume_invariants_cover_the_network_shape():
     a = resolve_config("recognition", "tiny")
     b = resolve_config("recognition", "tiny", ["recognition.dropout=0.3", "train.steps=99"])
-    assert a.resume_invariants() == b.resume_invariants()
+    assert get_task(a).resume_invariants() == get_task(b).resume_invariants()
     c = resolve_config("recognition", "tiny", ["recognition.units=32"])
-    assert a.resume_invariants()["recognition.units"] != c.resume_invariants()["recognition.units"]
+    key = "recognition.units"
+    assert get_task(a).resume_invariants()[key] != get_task(c).resume_invariants()[key]
 
 
 def test_init_from_is_a_path_or_pretrained_and_no_resume_invariant():
@@ -139,4 +141,5 @@ def test_init_from_is_a_path_or_pretrained_and_no_resume_invariant():
         assert cfg.train.init_from == value
     assert resolve_config("recognition", "tiny", ["train.init_from=null"]).train.init_from is None
     # A resumed run ignores init_from, so changing it must not refuse the model dir.
-    assert cfg.resume_invariants() == resolve_config("recognition", "tiny").resume_invariants()
+    plain = resolve_config("recognition", "tiny")
+    assert get_task(cfg).resume_invariants() == get_task(plain).resume_invariants()

@@ -14,9 +14,9 @@ from hwsr import model_dir as md
 from hwsr.cli.train import main
 from hwsr.pipeline.configs import resolve_config
 from hwsr.pipeline.readers.npz_lines import write_npz_lines
+from hwsr.pipeline.tasks import get_task
 from hwsr.pipeline.trainer import (
     TrainingError,
-    build_model,
     init_from_dir,
     load_init_source,
     train,
@@ -38,7 +38,7 @@ def test_a_fresh_run_starts_from_the_source_and_a_resumed_run_ignores_it(tmp_pat
     tuned = md.load_model_dir(tmp_path / "tuned")  # The weights after the one step.
     assert tuned.normalizer == source.normalizer and tuned.alphabet == source.alphabet
     keras.utils.set_random_seed(cfg.train.seed)
-    fresh = build_model(cfg, source.alphabet, source.normalizer).get_weights()
+    fresh = get_task(cfg).build_model(source.alphabet, source.normalizer).get_weights()
     weights, start = tuned.model.get_weights(), source.model.get_weights()
     assert len(weights) == len(start) == len(fresh) > 5
     from_source = max(float(np.abs(w - s).max()) for w, s in zip(weights, start))
@@ -73,7 +73,7 @@ def test_a_source_of_another_task_or_none_is_refused(tmp_path, init_from, messag
     write_tiny_recognition_dir(tmp_path / "rec")
     cfg = resolve_config("conditional_handwriting", "tiny", [f"train.init_from={tmp_path / init_from}"])
     with pytest.raises(TrainingError, match=f"train.init_from: .*{message}"):
-        load_init_source(cfg)
+        load_init_source(get_task(cfg))
 
 
 @pytest.mark.parametrize("task, name", [
@@ -86,10 +86,10 @@ def test_pretrained_is_the_shipped_model_of_the_task_and_fits_the_cpu_preset(tas
     path = init_from_dir(cfg)
     assert path.parts[-2:] == ("pretrained", name)
     assert json.loads((path / md.MODEL_FILE).read_text())["task"] == task
-    source = load_init_source(cfg)
+    source = load_init_source(get_task(cfg))
     assert source.path == path and source.normalizer.std[0] > 1.0  # Raw-unit statistics.
     # What the trainer does with it: the weights fit the network of the cpu preset.
-    build_model(cfg, source.alphabet, source.normalizer).set_weights(source.model.get_weights())
+    get_task(cfg).build_model(source.alphabet, source.normalizer).set_weights(source.model.get_weights())
     section = "recognition" if task == "recognition" else "synthesis"
     with pytest.raises(TrainingError, match=rf"{section}.units \d+ != 16"):
-        load_init_source(resolve_config(task, "tiny", ["train.init_from=pretrained"]))
+        load_init_source(get_task(resolve_config(task, "tiny", ["train.init_from=pretrained"])))

@@ -8,11 +8,11 @@ import tensorflow as tf
 
 from hwsr.pipeline.configs import resolve_config
 from hwsr.pipeline.examples import Examples
+from hwsr.pipeline.tasks import get_task
 from hwsr.pipeline.trainer import (
     TrainingError,
     check_model_dir,
     epoch_segments,
-    make_dataset,
     prepare_data,
     train,
 )
@@ -37,12 +37,12 @@ def test_epoch_segments_end_exactly_at_the_budget(step, total, spe, expected):
 def test_check_model_dir_refuses_another_network(tmp_path):
     cfg = resolve_config("recognition", "tiny")
     (tmp_path / "config.json").write_text(cfg.to_json())
-    check_model_dir(cfg, tmp_path)  # Same config: fine.
-    check_model_dir(resolve_config("recognition", "tiny", ["train.steps=99"]), tmp_path)
+    check_model_dir(get_task(cfg), tmp_path)  # Same config: fine.
+    check_model_dir(get_task(resolve_config("recognition", "tiny", ["train.steps=99"])), tmp_path)
     with pytest.raises(TrainingError, match=r"recognition.units 16 -> 32"):
-        check_model_dir(resolve_config("recognition", "tiny", ["recognition.units=32"]), tmp_path)
+        check_model_dir(get_task(resolve_config("recognition", "tiny", ["recognition.units=32"])), tmp_path)
     with pytest.raises(TrainingError, match="holds a 'recognition' run"):
-        check_model_dir(resolve_config("conditional_handwriting", "tiny"), tmp_path)
+        check_model_dir(get_task(resolve_config("conditional_handwriting", "tiny")), tmp_path)
 
 
 def test_mixed_precision_is_refused_on_cpu(tmp_path):
@@ -56,7 +56,7 @@ def test_mixed_precision_is_refused_on_cpu(tmp_path):
 def test_prepare_data_errors(tmp_path):
     cfg = resolve_config("recognition", "tiny", [f"data.source={tmp_path / 'missing'}"])
     with pytest.raises(TrainingError, match="does not exist"):
-        prepare_data(cfg, None)
+        prepare_data(get_task(cfg), None)
 
 
 def test_datasets_are_data_sharded_and_batches_global(synthetic_strokes):
@@ -64,12 +64,12 @@ def test_datasets_are_data_sharded_and_batches_global(synthetic_strokes):
 
     cfg = resolve_config("recognition", "tiny", ["train.batch_size=4"])
     examples = Examples([synthetic_strokes] * 6, [np.array([3, 4, 5], np.int32)] * 6, ["l"] * 6)
-    ds = make_dataset(cfg, examples, training=True, seed=0)
+    ds = get_task(cfg).make_dataset(examples, training=True, seed=0)
     policy = ds.options().experimental_distribute.auto_shard_policy
     assert policy == tf.data.experimental.AutoShardPolicy.DATA
     x, y = next(iter(ds))
     assert x["strokes"].shape[0] == 4 and y["labels"].shape[0] == 4
-    full = list(make_dataset(cfg, examples, training=False, seed=0, full_batches=True).take(3))
+    full = list(get_task(cfg).make_dataset(examples, training=False, seed=0, full_batches=True).take(3))
     assert [b[0]["strokes"].shape[0] for b in full] == [4, 4, 4]  # No short batch: no empty replica.
-    one_pass = list(make_dataset(cfg, examples, training=False, seed=0))
+    one_pass = list(get_task(cfg).make_dataset(examples, training=False, seed=0))
     assert [b[0]["strokes"].shape[0] for b in one_pass] == [4, 2]

@@ -2,6 +2,7 @@ import numpy as np
 import tensorflow as tf
 
 from hwsr.layers.gaussian_window import GaussianWindow, window_weights
+from hwsr.testing import run_layer_test
 
 
 def test_window_weights_match_formula():
@@ -42,3 +43,11 @@ def test_finite_for_extreme_hidden_states():
     h = tf.fill([1, 4], 1e6)
     w, kappa, *_ = window(h, tf.zeros([1, 2]), tf.one_hot([[2, 3]], 5), tf.ones([1, 2]))
     assert np.all(np.isfinite(w.numpy())) and np.all(np.isfinite(kappa.numpy()))
+
+
+def test_layer_contract():
+    one_hot = tf.one_hot([[1, 2, 0], [3, 0, 0]], 7)
+    mask = tf.constant([[1.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
+    run_layer_test(GaussianWindow, {"num_components": 3, "kappa_scale": 5.0},
+                   (tf.random.normal([2, 8], seed=0), tf.zeros([2, 3]), one_hot, mask),
+                   expected_output_shape=((2, 7), (2, 3), (2, 3), (2, 3), (2, 4)))

@@ -10,6 +10,7 @@ from hwsr.layers.mixture_density_head import (
     sample_mixture,
     split_mixture_params,
 )
+from hwsr.testing import run_layer_test
 
 
 def numpy_nll(params, targets):
@@ -94,3 +95,8 @@ def test_serialises_inside_a_keras_model(tmp_path):
     model.save(path)
     loaded = keras.saving.load_model(path)
     np.testing.assert_allclose(loaded(x), model(x), atol=1e-6)
+
+
+def test_layer_contract():
+    run_layer_test(MixtureDensityHead, {"num_components": 4}, np.ones((2, 5, 11), np.float32),
+                   expected_output_shape=(2, 5, 25))

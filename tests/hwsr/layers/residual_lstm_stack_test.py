@@ -6,6 +6,7 @@ import pytest
 import tensorflow as tf
 
 from hwsr.layers.residual_lstm_stack import ResidualLSTMStack
+from hwsr.testing import run_layer_test
 
 
 def make_stack(**kwargs):
@@ -120,3 +121,10 @@ def test_gradients_are_finite(batch):
     for g, v in zip(grads, stack.trainable_variables):
         assert g is not None, v.path
         assert np.isfinite(tf.convert_to_tensor(g).numpy()).all(), v.path
+
+
+def test_layer_contract(batch):
+    x, lengths = batch
+    run_layer_test(ResidualLSTMStack, {"units": 4, "num_layers": 2, "subsample_after": (0,),
+                                       "dropout": 0.1, "layer_norm": True},
+                   (x, lengths), expected_output_shape=((3, 6, 8), (3,)))

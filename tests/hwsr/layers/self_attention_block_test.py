@@ -6,6 +6,7 @@ import pytest
 import tensorflow as tf
 
 from hwsr.layers.self_attention_block import SelfAttentionBlock
+from hwsr.testing import run_layer_test
 
 
 def make_block(**kwargs):
@@ -99,3 +100,9 @@ def test_gradients_are_finite(batch):
         assert g is not None
         assert np.isfinite(tf.convert_to_tensor(g).numpy()).all()
     np.testing.assert_array_equal(grads[-1].numpy()[1, 5:], 0.0)  # Padding gets no gradient.
+
+
+def test_layer_contract(batch):
+    x, lengths = batch
+    run_layer_test(SelfAttentionBlock, {"num_heads": 2, "key_dim": 4, "dropout": 0.1}, (x, lengths),
+                   expected_output_shape=(3, 8, 6))
