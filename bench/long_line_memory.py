@@ -1,13 +1,16 @@
 """Peak memory and time of ``hwsr recognize`` on one very long InkML line.
 
     python bench/long_line_memory.py [--points 20000 50000 200000] [--rss-cap-gb 8]
-                                     [--model-dir DIR] [--json]
+                                     [--model-dir DIR] [--serving] [--json]
 
 Each line is the random walk of issue #15 (``np.cumsum(normal(size=(N, 2)))``, seed 0, one
 pen stroke), written as InkML to a temporary folder. ``hwsr recognize`` runs on it in a
 subprocess whose resident memory (RSS, with its children) is sampled every 50 ms; a run
 that passes ``--rss-cap-gb`` is killed there (so that a quadratic-memory build cannot take
-the machine down) and reported as such. Prints figures; never passes or fails on them.
+the machine down) and reported as such. ``--serving`` instead times how fast an exported
+recogniser refuses each line (a tiny random-weight export: the refusal comes before any model
+work): the SavedModel signature called directly, and a REST request to `hwsr serve`'s
+handler on 127.0.0.1. Prints figures; never passes or fails on them.
 """
 
 from __future__ import annotations
@@ -58,12 +61,66 @@ def run_measured(command: list[str], rss_cap: float) -> dict:
             "message": out.strip()[:80] if proc.returncode == 0 else (lines[-1][:200] if lines else "")}
 
 
+def serving_refusals(points: list[int]) -> list[dict]:
+    """Seconds an export (signature, then REST) takes to refuse a walk of each length."""
+    import threading
+    import urllib.error
+    import urllib.request
+
+    import tensorflow as tf
+
+    from hwsr.export.saved_model import export_saved_model
+    from hwsr.model_dir import load_model_dir
+    from hwsr.serving.http_server import make_http_server
+    from hwsr.serving.registry import ModelRegistry
+    from hwsr.testing import write_tiny_recognition_dir
+
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        bundle = load_model_dir(write_tiny_recognition_dir(Path(tmp) / "rec"))
+        export_saved_model(bundle, Path(tmp) / "export", 1, with_warmup=False)
+        registry = ModelRegistry(Path(tmp) / "export")
+        recognize = registry.get("hwsr_recognition").signatures["serving_default"]
+        server = make_http_server(registry, "127.0.0.1", 0)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{server.server_address[1]}/v1/models/hwsr_recognition:predict"
+        try:
+            for n in points:
+                xy = np.cumsum(np.random.default_rng(0).normal(size=(n, 2)), 0)
+                strokes = np.zeros((1, n, 3), np.float32)
+                strokes[0, 1:, 1:] = np.diff(xy, axis=0)
+                strokes[0, -1, 0] = 1
+                start = time.perf_counter()
+                try:
+                    recognize(strokes=tf.constant(strokes), lengths=tf.constant([n], tf.int32))
+                    graph = "accepted"
+                except tf.errors.InvalidArgumentError as e:
+                    graph = str(e.message).splitlines()[0][:160]
+                graph_s = time.perf_counter() - start
+                body = json.dumps({"inputs": {"strokes": strokes.tolist(), "lengths": [n]}}).encode()
+                start = time.perf_counter()
+                try:
+                    with urllib.request.urlopen(urllib.request.Request(url, data=body), timeout=120) as r:
+                        rest = f"HTTP {r.status}"
+                except urllib.error.HTTPError as e:
+                    rest = f"HTTP {e.code}: {json.loads(e.read())['error'][:120]}"
+                out.append({"points": n, "signature_s": round(graph_s, 3), "signature": graph,
+                            "rest_s": round(time.perf_counter() - start, 3),
+                            "rest_body_mb": round(len(body) / 1e6, 1), "rest": rest})
+        finally:
+            server.shutdown()
+            server.server_close()
+    return out
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--points", type=int, nargs="+", default=[20000, 50000, 200000])
     parser.add_argument("--rss-cap-gb", type=float, default=8.0,
                         help="kill a run whose RSS passes this many GiB [8]")
     parser.add_argument("--model-dir", help="recognition model dir (default: the shipped one)")
+    parser.add_argument("--serving", action="store_true",
+                        help="time the refusal of each line by an export and the REST server instead")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     hwsr = [sys.executable, "-m", "hwsr.cli.main", "recognize"]
@@ -72,7 +129,7 @@ def main(argv=None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     results = []
     with tempfile.TemporaryDirectory() as tmp:
-        for n in args.points:
+        for n in [] if args.serving else args.points:
             path = Path(tmp) / f"walk_{n}.inkml"
             write_walk_inkml(path, n)
             result = {"points": n, "file_mb": round(path.stat().st_size / 1e6, 2),
@@ -83,8 +140,13 @@ def main(argv=None) -> int:
                     f"rc {result['rc']}"
                 print(f"{n:>8} points ({result['file_mb']} MB): peak RSS {result['peak_rss_gb']:.2f} GiB, "
                       f"{result['seconds']:.1f} s, {state}: {result['message']}", flush=True)
+    refusals = serving_refusals(args.points) if args.serving else []
     if args.json:
-        print(json.dumps({"rss_cap_gb": args.rss_cap_gb, "runs": results}, indent=2))
+        print(json.dumps({"rss_cap_gb": args.rss_cap_gb, "runs": results, "serving": refusals}, indent=2))
+    for r in [] if args.json else refusals:
+        print(f"{r['points']:>8} points, export signature: {r['signature_s']:.3f} s, {r['signature']}")
+        print(f"{r['points']:>8} points, REST ({r['rest_body_mb']} MB body): {r['rest_s']:.3f} s, "
+              f"{r['rest']}")
     return 0
 
 

@@ -33,11 +33,11 @@ DRAIN_FACTOR = 4  # Oversized bodies up to this many times the limit are read be
 DISCONNECTS = (ConnectionError, TimeoutError)
 
 
-def busy_answer(status: int, message: str) -> bytes:
-    """A complete ``Connection: close`` HTTP answer with a JSON error body."""
+def busy_answer(message: str) -> bytes:
+    """A complete 503 ``Connection: close`` answer with a JSON error body, for a connection
+    turned away before any handler runs."""
     body = json.dumps({"error": message}).encode("utf-8")
-    reason = {408: "Request Timeout", 503: "Service Unavailable"}.get(status, "Error")
-    return (f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\n"
+    return (f"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
             f"Content-Length: {len(body)}\r\nRetry-After: 1\r\nConnection: close\r\n\r\n"
             ).encode("ascii") + body
 
@@ -59,8 +59,8 @@ class BoundedHTTPServer(ThreadingHTTPServer):
         if not self._connections.acquire(blocking=False):
             try:
                 request.settimeout(1.0)
-                request.sendall(busy_answer(503, f"server busy: {self.limits.max_connections} "
-                                                 "connections open (--max-connections); retry later"))
+                request.sendall(busy_answer(f"server busy: {self.limits.max_connections} connections "
+                                            "open (--max-connections); retry later"))
             except OSError:
                 pass
             self.shutdown_request(request)
@@ -98,6 +98,8 @@ class _Handler(BaseHTTPRequestHandler):
         data = json.dumps(body).encode("utf-8")
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
+        if status == 503:
+            self.send_header("Retry-After", "1")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
