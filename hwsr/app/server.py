@@ -84,8 +84,13 @@ async def read_json(request: Request, limit: int):
         raise PayloadError(f"the request body is not valid JSON ({one_line(e, 120)})") from None
 
 
+#: Seconds a client is told to wait before it tries again after a 503 (busy).
+RETRY_AFTER_S = 2
+
+
 def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
+    headers = {"Retry-After": str(RETRY_AFTER_S)} if status == 503 else None
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
 async def _payload_error(request: Request, exc: PayloadError) -> JSONResponse:

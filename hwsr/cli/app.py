@@ -19,18 +19,21 @@ def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
         "app",
         help="a local web app: write on a page and read it back, type and watch it written",
-        description="Starts a web app on this machine: a canvas whose ink is read as you write "
-        "(several lines, N-best readings), and a text box whose text is written stroke by stroke "
-        "in a bundled style or in your own hand. Works offline; Ctrl-C stops it.",
+        description="Starts a web app on this machine: a canvas whose ink is read as you\n"
+        "write (line by line, with candidate readings), and a text box whose text is written\n"
+        "stroke by stroke in a bundled style or in your own hand. Works offline; Ctrl-C stops it.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=0, help="port (default 0: any free port)")
-    p.add_argument("--synthesis-model-dir", help="synthesis model dir (default: the shipped model)")
-    p.add_argument("--recognition-model-dir", help="recognition model dir (default: the shipped model)")
-    p.add_argument("--max-body-mb", type=float, default=16.0, help="largest request body (default 16)")
-    p.add_argument("--max-concurrent", type=int, default=2,
+    p.add_argument("--synthesis-model-dir", metavar="DIR",
+                   help="synthesis model dir (default: the shipped model)")
+    p.add_argument("--recognition-model-dir", metavar="DIR",
+                   help="recognition model dir (default: the shipped model)")
+    p.add_argument("--max-body-mb", type=float, default=16.0, metavar="MB",
+                   help="largest request body (default 16)")
+    p.add_argument("--max-concurrent", type=int, default=2, metavar="N",
                    help="generations (and recognitions) running at once; others queue (default 2)")
     p.add_argument("--verbose", action="store_true", help="log every request")
     p.set_defaults(func=run)

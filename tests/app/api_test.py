@@ -197,6 +197,7 @@ def test_generations_beyond_the_limit_wait_then_get_503(service):
             release.set()
             worker.join(30)
         assert busy.status_code == 503 and "busy" in busy.json()["error"]
+        assert busy.headers["retry-after"] == "2"
         assert results["first"].status_code == 200
     finally:
         service.write_events = original
