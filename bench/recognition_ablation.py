@@ -1,9 +1,15 @@
-"""Recogniser ablation: which stroke features and regularisers help (issue #4).
+"""Recogniser ablations: same seed, data split and budget per variant.
 
-Trains one short run per variant from scratch with the same seed, data split and budget,
-then prints the validation CER/WER/loss that each run's own `hwsr-train` recorded:
+Trains one short run per variant of a suite, then prints the validation CER/WER/loss that
+each run's own `hwsr-train` recorded:
+
+* ``--suite features`` (issue #4): stroke features and regularisers, from scratch;
+* ``--suite data`` (issue #11): baseline, + ink augmentation, + synthetic ink, + both,
+  usually fine-tuned from one model (``--set train.init_from=DIR``).
 
     python bench/recognition_ablation.py --data ../shared/data/iam_ondb_lines --steps 400
+    python bench/recognition_ablation.py --suite data --synthetic ~/.cache/hwsr-runs/synthetic-ink \
+        --steps 150 --set train.init_from=~/.cache/hwsr-runs/recognition --set train.warmup_steps=20
 
 Runs live under ``--runs`` (one folder per variant); a variant whose run already reached the
 budget is only read back, so an interrupted ablation resumes where it stopped.
@@ -18,11 +24,21 @@ import subprocess
 import sys
 from pathlib import Path
 
-VARIANTS = {
-    "baseline": [],
-    "curvature": ["recognition.curvature_features=true"],
-    "no_layer_norm": ["recognition.layer_norm=false"],
-    "no_dropout": ["recognition.dropout=0.0"],
+AUGMENT = ["augment.probability=0.8"]
+SYNTHETIC = ["data.synthetic_source={synthetic}", "data.synthetic_fraction=0.25"]
+SUITES = {
+    "features": {
+        "baseline": [],
+        "curvature": ["recognition.curvature_features=true"],
+        "no_layer_norm": ["recognition.layer_norm=false"],
+        "no_dropout": ["recognition.dropout=0.0"],
+    },
+    "data": {
+        "baseline": [],
+        "augment": AUGMENT,
+        "synthetic": SYNTHETIC,
+        "both": AUGMENT + SYNTHETIC,
+    },
 }
 
 
@@ -57,14 +73,24 @@ def main(argv=None) -> int:
     parser.add_argument("--data", default="../shared/data/iam_ondb_lines")
     parser.add_argument("--runs", default="runs/ablation")
     parser.add_argument("--steps", type=int, default=400)
-    parser.add_argument("--only", nargs="*", choices=sorted(VARIANTS), help="variants to run")
+    parser.add_argument("--suite", choices=sorted(SUITES), default="features")
+    parser.add_argument("--only", nargs="*", help="variants of the suite to run")
+    parser.add_argument("--synthetic", default="", help="synthetic ink dir (suite data)")
     parser.add_argument("--config", default="cpu", help="hwsr-train preset or file [cpu: the shipped one]")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="extra hwsr-train override for every variant (repeatable)")
     args = parser.parse_args(argv)
+    variants = SUITES[args.suite]
+    unknown = sorted(set(args.only or ()) - set(variants))
+    if unknown:
+        raise SystemExit(f"unknown variants {unknown}; suite {args.suite} has {sorted(variants)}")
+    uses_synthetic = any("{synthetic}" in o for name in args.only or variants for o in variants[name])
+    if uses_synthetic and not args.synthetic:
+        raise SystemExit("--suite data needs --synthetic DIR (scripts/make_synthetic_ink.py writes one)")
     rows = []
-    for name in args.only or VARIANTS:
-        history = json.loads((train(name, VARIANTS[name], args) / "train_state.json").read_text())["history"]
+    for name in args.only or variants:
+        overrides = [o.format(synthetic=os.path.expanduser(args.synthetic)) for o in variants[name]]
+        history = json.loads((train(name, overrides, args) / "train_state.json").read_text())["history"]
         if not all("val_cer" in h for h in history):
             raise SystemExit(f"{name}: the run recorded no validation CER (is the validation split empty?)")
         rows.append((name, history))

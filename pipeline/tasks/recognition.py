@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import tensorflow as tf
@@ -74,21 +75,14 @@ class RecognitionTask(Task):
     def build_model(self, alphabet, normalizer):
         from hwsr.models.recognition_model import HandwritingRecognitionModel
 
-        m, train = self.model_config, self.cfg.train
+        train = self.cfg.train
         model = HandwritingRecognitionModel(
             vocabulary_size=len(alphabet),
             offset_scale=tuple(normalizer.std),
             downsample=self.cfg.data.downsample,
-            units=m.units,
-            num_layers=m.num_layers,
-            subsample_after=m.subsample_after,
-            dropout=m.dropout,
-            layer_norm=m.layer_norm,
-            attention_heads=m.attention_heads,
-            attention_key_dim=m.attention_key_dim,
-            curvature_features=m.curvature_features,
             focal_gamma=train.focal_gamma,
             focal_alpha=train.focal_alpha,
+            **dataclasses.asdict(self.model_config),  # The section's fields are the model's arguments.
         )
         model.build()
         return model

@@ -3,6 +3,8 @@ handwriting from the prediction network (Graves section 4)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from hwsr.pipeline import callbacks as cb
 from hwsr.pipeline import datasets
 from hwsr.pipeline.tasks.base import Task, register_task
@@ -38,14 +40,9 @@ class SynthesisTask(Task):
     def build_model(self, alphabet, normalizer):
         from hwsr.models.synthesis_model import HandwritingSynthesisModel
 
-        m = self.model_config
         model = HandwritingSynthesisModel(
             vocabulary_size=len(alphabet) if self.conditional else None,
-            units=m.units,
-            num_layers=m.num_layers,
-            num_window_components=m.num_window_components,
-            num_mixture_components=m.num_mixture_components,
-            kappa_scale=m.kappa_scale,
+            **dataclasses.asdict(self.model_config),  # The section's fields are the model's arguments.
         )
         model.build()
         return model
