@@ -35,7 +35,7 @@ setup(
     python_requires=">=3.10,<3.13",
     packages=PACKAGES,
     package_dir=PACKAGE_DIR,
-    package_data={"hwsr": ["pretrained/*/*", "pretrained/*/*/*", "app/static/*"]},
+    package_data={"hwsr": ["pretrained/*/*", "pretrained/*/*/*", "data/*.txt", "app/static/*"]},
     include_package_data=False,
     install_requires=[
         "tensorflow-cpu>=2.17,<2.22",

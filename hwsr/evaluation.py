@@ -7,37 +7,53 @@ loaded models and arrays, never paths, so it belongs to the core.
 
 from __future__ import annotations
 
+import hashlib
 import time
+from pathlib import Path
 
 import numpy as np
+
+from hwsr.alignment import CLASSES, class_error_counts
 
 #: Recognition progress: one line per this many batches of lines.
 PROGRESS_EVERY_BATCHES = 8
 
-#: Written for this check (not IAM-OnDB text): capitals, digits and punctuation, each line
-#: about as long as a line of the training data.
-LEGIBILITY_TEXTS = (
-    "The 7 quick foxes jumped over 3 lazy dogs.",
-    "Meet me at 10:45 near Platform 9, please.",
-    "Is it 2031 already? Time flies (too fast).",
-    "Dr. Okafor paid 38 pounds for 12 new books.",
-    "Keep calm & carry on: the bus is late!",
-    "Order #56 shipped on May 3rd, 1998.",
-    "Zebras, yaks and 4 wolves visit Quebec.",
-    'She said "hello" and waved at 6 o\'clock.',
-    "Room 101 is on the 2nd floor - turn left.",
-    "Jack's 5 boxes weigh 27 kilograms in all.",
-    "How many miles to Oxford? About 60 or so.",
-    "Volume 8, pages 140-152 (see the notes).",
-    "Bring 2 eggs, 1 cup of milk and some flour.",
-    "The vote was 312 to 97; the motion passed.",
-    "Quiet, please! Exam in progress until 4:30.",
-    "Uncle Ben bought 11 jars of jam on Friday.",
-    "Fix the bug in line 42, then run all tests.",
-    "Vivid jazz music played from 8 until 11.",
-    "X marks the spot: 15 paces north, 3 west.",
-    "Great news - we won 3 of our 4 matches!",
-)
+#: The built-in legibility sets (``hwsr/data/legibility_<name>.txt``, written for these
+#: checks, none of them a line of IAM-OnDB): ``unseen``, 111 ordinary sentences about as
+#: long as a training line; ``hard``, 30 lines thick with digits, capitals and punctuation.
+LEGIBILITY_SETS = ("unseen", "hard")
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+#: The recogniser legibility is scored with: the shipped recogniser of commit c939379
+#: (step 2,200, validation CER 7.7 % greedy), by the SHA-256 of its weights file. A better
+#: recogniser reads more of the same ink, so figures scored with another one are not
+#: comparable; `scoring_recognizer` says which one was used and whether it is this one.
+SCORING_RECOGNIZER_SHA256 = "bad5d7fe940bf249066e585db09d77796cfd40141d30b312c4d348ccdb30939a"
+
+
+def legibility_texts(name: str = "unseen") -> list[str]:
+    """The texts of a built-in legibility set (one of `LEGIBILITY_SETS`)."""
+    if name not in LEGIBILITY_SETS:
+        raise ValueError(f"unknown legibility set {name!r}; use one of {', '.join(LEGIBILITY_SETS)}")
+    text = (DATA_DIR / f"legibility_{name}.txt").read_text(encoding="utf-8")
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def weights_sha256(bundle) -> str:
+    """SHA-256 of a model dir's weights file (which weights, whatever the folder)."""
+    digest = hashlib.sha256()
+    with open(Path(bundle.path) / "model.weights.h5", "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def scoring_recognizer(recognizer) -> dict:
+    """Names the recogniser a legibility figure was scored with: its model dir, the
+    SHA-256 of its weights and whether it is the pinned one (`SCORING_RECOGNIZER_SHA256`)."""
+    sha = weights_sha256(recognizer.bundle)
+    return {"path": str(recognizer.bundle.path), "sha256": sha,
+            "pinned": sha == SCORING_RECOGNIZER_SHA256}
 
 
 def decoding_options(beam_width: int) -> dict:
@@ -96,11 +112,42 @@ def evaluate_recognition(recognizer, strokes, texts, beam_width: int = 0, progre
     return out
 
 
+def legibility_scores(texts, readings) -> dict:
+    """Error rates of ``readings`` against ``texts``: overall (corpus CER and WER), the
+    worst line's CER, and per class of text (`hwsr.alignment.CLASSES`: CER over the
+    class's characters, WER over its tokens, punctuation split off words)."""
+    from hwsr.metrics import edit_distance
+
+    totals = {kind: dict.fromkeys(("char_edits", "chars", "token_edits", "tokens"), 0) for kind in CLASSES}
+    for text, reading in zip(texts, readings):
+        for kind, counts in class_error_counts(text, reading).items():
+            for key, value in counts.items():
+                totals[kind][key] += value
+    line_cers = [edit_distance(t, r) / max(len(t), 1) for t, r in zip(texts, readings)]
+    return {
+        **error_rates(list(texts), list(readings)),
+        "max_line_cer": max(line_cers, default=0.0),
+        "classes": {kind: {"cer": c["char_edits"] / max(c["chars"], 1),
+                           "wer": c["token_edits"] / max(c["tokens"], 1),
+                           "characters": c["chars"], "words": c["tokens"]}
+                    for kind, c in totals.items()},
+    }
+
+
 def evaluate_legibility(synthesizer, recognizer, texts, biases, seed: int = 0,
-                        beam_width: int = 0, details: bool = False, progress=None) -> list[dict]:
+                        beam_width: int = 0, details: bool = False, progress=None,
+                        candidates: int = 0) -> list[dict]:
     """Writes ``texts`` at each bias, reads them back; one dict of error rates per bias.
 
+    The reading is ``recognizer``'s with a fixed decoding (greedy, or with ``beam_width``
+    a CTC beam search without language model), so the figures depend on the synthesis
+    model alone once the recogniser is fixed (see `scoring_recognizer`).
+
     Args:
+        candidates: 0 writes each text once; N writes N candidates and keeps the best, as
+            ``Synthesizer.generate(candidates=N)``, checked by ``recognizer`` (which makes
+            the figures optimistic: the scorer chose the lines). Each row then also says
+            how many lines needed a second round.
         progress: called with one-line progress messages (None: silent).
     """
     options = decoding_options(beam_width)
@@ -109,9 +156,14 @@ def evaluate_legibility(synthesizer, recognizer, texts, biases, seed: int = 0,
         if progress:
             progress(f"bias {bias:g} ({k}/{len(biases)}): writing {len(texts)} texts, reading them back")
         start = time.perf_counter()
-        strokes = synthesizer.generate(list(texts), bias=bias, seed=seed)
+        strokes = synthesizer.generate(list(texts), bias=bias, seed=seed, candidates=candidates,
+                                       recognizer=recognizer)
         read = [r.text for r in recognizer.recognize(strokes, **options)]
-        row = {"bias": bias, **error_rates(texts, read)}
+        row = {"bias": bias, **legibility_scores(texts, read)}
+        if candidates:
+            report = strokes.report
+            row.update(candidates=candidates, second_round_lines=report.second_round_lines,
+                       second_round_rate=report.second_round_rate, failed_lines=report.failed_lines)
         if progress:
             progress(f"bias {bias:g}: CER {100 * row['cer']:.1f}%, WER {100 * row['wer']:.1f}% "
                      f"({time.perf_counter() - start:.1f} s)")

@@ -16,6 +16,7 @@ from hwsr.defaults import DEFAULT_BIAS
 from hwsr.model_dir import PRETRAINED_DIR, ModelBundle, ModelDirError, load_model_dir
 from hwsr.sampling import sample_strokes
 from hwsr.strokes import drop_points, interpolate_points, validate_strokes
+from hwsr.strokes.hand import match_hand
 
 #: Raw IAM-OnDB points per character (median ~22); max steps allow twice that.
 RAW_POINTS_PER_CHAR = 25
@@ -161,6 +162,9 @@ class Synthesizer:
         unknown: str | None = None,
         max_steps: int | None = None,
         dense: bool = True,
+        candidates: int = 0,
+        recognizer=None,
+        one_hand: bool = False,
     ) -> list[np.ndarray]:
         """Writes each text as one line; returns raw-unit ``[eos, dx, dy]`` arrays.
 
@@ -178,11 +182,26 @@ class Synthesizer:
             dense: return ink at the point density of the training data (the model samples
                 every ``downsample``-th point; pen-down steps are interpolated back), as
                 recognisers and other consumers of IAM-like ink expect.
+            candidates: 0 (the default) writes each line once. N >= 1 writes N candidates of
+                each line in one batch, reads them back with ``recognizer`` and keeps the
+                best; a line that still reads badly (or drops or repeats a word) is written
+                again with a new seed, then a higher bias (`hwsr.checked_generation`). The
+                result then also carries a ``.report`` (`CheckReport`).
+            recognizer: the `hwsr.recognizer.Recognizer` that checks candidates (default: the
+                shipped one).
+            one_hand: write the lines as one page: the same writing size and slant for all
+                (`hwsr.strokes.hand.match_hand`; `write` does this by default).
         """
         if isinstance(texts, str):
             texts = [texts]
         if not texts:
             return []
+        if candidates:
+            from hwsr.checked_generation import generate_checked
+
+            return generate_checked(self, texts, candidates, recognizer, bias=bias, seed=seed,
+                                    temperature=temperature, style=style, unknown=unknown,
+                                    max_steps=max_steps, dense=dense, one_hand=one_hand)
         texts = self.check_texts(list(texts), unknown)
         chars = self.alphabet.encode_batch(texts, unknown="map")
         prime_strokes, prime_chars = self._prime(style)
@@ -200,15 +219,16 @@ class Synthesizer:
             line = s[: max(int(n), 1)].copy()
             line[-1, 0] = 1.0
             out.append(interpolate_points(line, self.downsample) if dense else line)
-        return out
+        return match_hand(out) if one_hand else out
 
     def write(self, text: str, width: int = 40, **kwargs) -> list[np.ndarray]:
         """Wraps ``text`` into lines of at most ``width`` characters and writes them all in
-        one batch with the same style and seed; returns one stroke array per line."""
+        one batch with the same style and seed, as one page (``one_hand=True`` unless
+        given); returns one stroke array per line. ``kwargs`` are those of `generate`."""
         lines = wrap_text(text, width)
         if not lines:
             raise ValueError("cannot write an empty text")
-        return self.generate(lines, **kwargs)
+        return self.generate(lines, **{"one_hand": True, **kwargs})
 
 
 def wrap_text(text: str, width: int = 40) -> list[str]:

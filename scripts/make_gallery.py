@@ -27,6 +27,14 @@ PARAGRAPH = (
     "is written in one batch with the same style and seed."
 )
 PLOT_TEXT = "attention window"
+#: Digits, capitals and punctuation (from the invoice line of issue 12).
+DIGITS_TEXT = "Invoice #2047: pay 315.80 by 12/06/2027."
+LETTER = (
+    "Dear Anna, thank you for the lovely letter. We arrive on Friday 14 May at 6 PM "
+    "and stay until Sunday. See you soon! Love, Tom"
+)
+#: Candidates per line for the recogniser-checked images.
+CANDIDATES = 4
 
 
 def make_gallery(out: Path, synthesis=None, recognition=None, prediction=None, seed: int = 1) -> list[dict]:
@@ -74,6 +82,16 @@ def make_gallery(out: Path, synthesis=None, recognition=None, prediction=None, s
     add("paragraph.png", "A paragraph, wrapped at 45 characters", read_back(lines, _wrap(PARAGRAPH))[1],
         lines)
 
+    line = synth.generate(DIGITS_TEXT, bias=1.0, seed=seed, candidates=CANDIDATES, recognizer=reader)
+    add("digits.png", f"“{DIGITS_TEXT}” (digits and capitals; best of {CANDIDATES} candidates)",
+        read_back(line, [DIGITS_TEXT])[1], line)
+
+    lines = synth.write(LETTER, width=40, bias=1.0, seed=seed, candidates=CANDIDATES, recognizer=reader)
+    report = lines.report
+    add("letter.png", f"A letter: one hand per page, best of {CANDIDATES} candidates per line",
+        f"{read_back(lines, _wrap(LETTER, 40))[1]}; {report.second_round_lines} of {len(lines)} "
+        "line(s) needed a second round", lines)
+
     line = synth.generate(PLOT_TEXT, bias=1.0, seed=seed)[0]
     plots.plot_window(synth, line, PLOT_TEXT, str(out / "window.png"))
     add("window.png", "Attention window φ(t, u) (Graves Fig. 12)",
@@ -88,10 +106,10 @@ def make_gallery(out: Path, synthesis=None, recognition=None, prediction=None, s
     return items
 
 
-def _wrap(text):
+def _wrap(text, width=45):
     from hwsr.synthesizer import wrap_text
 
-    return wrap_text(text, 45)
+    return wrap_text(text, width)
 
 
 def gallery_markdown(items: list[dict], folder: str) -> str:

@@ -131,9 +131,12 @@ def main(argv=None) -> int:
         else:
             style = rng.choice(synth.styles())
         bias = rng.choice(BIASES)
+        t0 = time.perf_counter()
         out = synth.generate(batch_texts, bias=bias, seed=args.seed * 100_003 + batch, style=style,
                              unknown="drop")
-        read = [r.text for r in reader.recognize(out)]
+        t1 = time.perf_counter()
+        read = [r.text for r in reader.recognize(out, method="greedy")]
+        t2 = time.perf_counter()
         tried += len(out)
         for i, (strokes, text, got) in enumerate(zip(out, batch_texts, read)):
             if character_error_rate([text], [got]) <= args.max_cer:
@@ -141,8 +144,8 @@ def main(argv=None) -> int:
                 texts.append(text)
                 ids.append(f"syn{batch:05d}-{i:02d}")
         rate = tried / (time.perf_counter() - start)
-        print(f"batch {batch + 1}: kept {len(lines)}/{tried} lines ({rate:.1f} lines/s)",
-              file=sys.stderr, flush=True)
+        print(f"batch {batch + 1}: kept {len(lines)}/{tried} lines ({rate:.1f} lines/s; this batch: "
+              f"writing {t1 - t0:.1f} s, reading {t2 - t1:.1f} s)", file=sys.stderr, flush=True)
 
     out_corpus = LineCorpus(lines, texts, ids)
     options = PrepareOptions(validation_fraction=0.0, alphabet=Alphabet.iam_ondb(), unknown="drop",

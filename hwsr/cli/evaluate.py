@@ -10,7 +10,14 @@ from pathlib import Path
 from hwsr.cli.models import load_recognizer, load_synthesizer
 from hwsr.cli.recognize import decoding_options
 from hwsr.console import CLIError
-from hwsr.evaluation import LEGIBILITY_TEXTS, evaluate_legibility, evaluate_recognition
+from hwsr.evaluation import (
+    CLASSES,
+    LEGIBILITY_SETS,
+    evaluate_legibility,
+    evaluate_recognition,
+    legibility_texts,
+    scoring_recognizer,
+)
 
 TASKS = ("recognition", "legibility")
 SPLITS = ("all", "train", "validation")
@@ -21,6 +28,7 @@ examples:
   hwsr evaluate --task recognition --data ../shared/data/iam_ondb_lines --split validation --json
   hwsr evaluate --task recognition --data DIR --model-dir runs/recognition --beam-width 16 --limit 200
   hwsr evaluate --task legibility --biases 0,0.5,1,2 --json
+  hwsr evaluate --task legibility --set hard --biases 1 --candidates 4
 """
 
 
@@ -31,7 +39,11 @@ def add_parser(subparsers) -> None:
         description="--task recognition: character and word error rates (corpus-level edit\n"
         "  distance) of a recogniser on a data folder (*.npz + sentences.txt).\n"
         "--task legibility: writes texts with the synthesis model at several biases, reads\n"
-        "  them back with the recogniser and reports the CER and WER per bias.",
+        "  them back with the recogniser (greedy, or --beam-width N without language model)\n"
+        "  and reports the CER and WER per bias, overall and for lowercase words, capitalised\n"
+        "  words, numbers and punctuation. Score with the shipped recogniser (the default) to\n"
+        "  compare synthesis models: the output names the recogniser by the SHA-256 of its\n"
+        "  weights and warns when it is not the pinned one.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -55,8 +67,13 @@ def add_parser(subparsers) -> None:
     g.add_argument("--split-seed", type=int, default=0, help="seed of the training split (default 0)")
     g.add_argument("--limit", type=int, default=0, metavar="N", help="evaluate only the first N lines")
     g = p.add_argument_group("legibility")
-    g.add_argument("--texts", metavar="FILE",
-                   help="UTF-8 file, one text per line (default: 20 built-in sentences)")
+    g.add_argument("--set", choices=LEGIBILITY_SETS, default="unseen",
+                   help="built-in texts: 'unseen', 111 ordinary sentences not in the training data; "
+                   "'hard', 30 lines rich in digits, capitals and punctuation [unseen]")
+    g.add_argument("--texts", metavar="FILE", help="UTF-8 file, one text per line (instead of --set)")
+    g.add_argument("--candidates", type=int, default=0, metavar="N",
+                   help="write N candidates per text and keep the one the recogniser reads best "
+                   "(as 'hwsr generate --candidates N') [0: one each]")
     g.add_argument("--biases", default="0,0.5,1,2", help="comma-separated sampling biases")
     g.add_argument("--synthesis-model-dir", help="synthesis model dir (default: the shipped model)")
     g.add_argument("--seed", type=int, default=0, help="sampling seed")
@@ -77,9 +94,9 @@ def parse_biases(text: str) -> list[float]:
     return biases
 
 
-def read_texts(path: str | None) -> list[str]:
+def read_texts(path: str | None, name: str = "unseen") -> list[str]:
     if path is None:
-        return list(LEGIBILITY_TEXTS)
+        return legibility_texts(name)
     try:
         texts = [t.strip() for t in Path(path).read_text(encoding="utf-8").splitlines()]
     except UnicodeDecodeError as e:
@@ -127,19 +144,29 @@ def run(args) -> int:
                   **evaluate_recognition(recognizer, corpus.strokes, corpus.texts, args.beam_width,
                                          say)}
     else:
-        texts = read_texts(args.texts)
+        texts = read_texts(args.texts, args.set)
         biases = parse_biases(args.biases)
+        if args.candidates < 0:
+            raise CLIError(f"--candidates must be >= 0, got {args.candidates}")
         synthesizer = load_synthesizer(args.synthesis_model_dir, flag="--synthesis-model-dir")
         recognizer = load_recognizer(args.model_dir, args.batch_size)
+        scorer = scoring_recognizer(recognizer)
+        if not scorer["pinned"]:
+            print(f"warning: scoring with {scorer['path']} (weights {scorer['sha256'][:12]}), not the "
+                  "pinned legibility recogniser: figures are not comparable with the README's",
+                  file=sys.stderr)
         result = {
             "task": "legibility",
             "synthesis_model": str(synthesizer.bundle.path),
             "model": str(recognizer.bundle.path),
+            "scoring_recognizer": scorer,
+            "set": "file" if args.texts else args.set,
             "texts": len(texts),
             "seed": args.seed,
+            "candidates": args.candidates,
             **decoding_options(args.beam_width),
             "results": evaluate_legibility(synthesizer, recognizer, texts, biases, args.seed,
-                                           args.beam_width, args.details, say),
+                                           args.beam_width, args.details, say, args.candidates),
         }
     if args.json:
         json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
@@ -160,10 +187,21 @@ def format_result(result: dict) -> str:
                 lines.append(f"  {label:<10} CER {100 * r['cer']:6.2f}%  WER {100 * r['wer']:6.2f}%  "
                              f"({r['seconds']:.1f} s)")
         return "\n".join(lines)
-    lines = [f"legibility of {result['texts']} texts (seed {result['seed']}), "
-             f"synthesis {result['synthesis_model']}, recogniser {result['model']}"]
+    scorer = result["scoring_recognizer"]
+    lines = [f"legibility of {result['texts']} texts ({result['set']}, seed {result['seed']}, "
+             f"candidates {result['candidates']}), synthesis {result['synthesis_model']}, "
+             f"recogniser {result['model']} (weights {scorer['sha256'][:12]}"
+             f"{', pinned' if scorer['pinned'] else ', NOT the pinned one'}), {result['method']}"]
     for r in result["results"]:
-        lines.append(f"  bias {r['bias']:<5g} CER {100 * r['cer']:6.2f}%  WER {100 * r['wer']:6.2f}%")
+        lines.append(f"  bias {r['bias']:<5g} CER {100 * r['cer']:6.2f}%  WER {100 * r['wer']:6.2f}%  "
+                     f"worst line CER {100 * r['max_line_cer']:5.1f}%")
+        if "second_round_lines" in r:
+            lines.append(f"    {r['second_round_lines']} line(s) needed a second round, "
+                         f"{r['failed_lines']} still failed")
+        for kind in CLASSES:
+            c = r["classes"][kind]
+            lines.append(f"    {kind:<12} CER {100 * c['cer']:6.2f}%  WER {100 * c['wer']:6.2f}%  "
+                         f"({c['characters']} characters, {c['words']} words)")
         for t in r.get("texts", []):
             lines.append(f"    {t['text']!r} -> {t['read']!r}")
     return "\n".join(lines)

@@ -42,6 +42,10 @@ def add_parser(subparsers):
     p.add_argument("--steps", type=int, default=700,
                    help="with --unconditional: points per line at the model's density [700]")
     p.add_argument("--width", type=int, default=40, help="wrap lines at this many characters [40]")
+    p.add_argument("--candidates", type=int, default=0, metavar="N",
+                   help="write N candidates of each line in one batch and keep the one the shipped "
+                   "recogniser reads best; a line that still reads badly is written again (new "
+                   "seed, then a higher bias) [0: write each line once]")
     p.add_argument("--drop-unknown", action="store_true",
                    help="drop characters the model cannot write instead of failing")
     p.add_argument("--stroke-width", type=float, default=2.0, help="SVG/PNG pen width [2]")
@@ -160,6 +164,8 @@ def run(args) -> int:
         raise CLIError("no text to write (give it as an argument or on stdin)")
     if args.style is not None and args.style_file:
         raise CLIError("use either --style or --style-file, not both")
+    if args.candidates < 0:
+        raise CLIError(f"--candidates must be >= 0, got {args.candidates}")
     synth = load_synthesizer(args.model_dir)
     from hwsr.alphabet import UnknownCharacterError
     from hwsr.synthesizer import wrap_text
@@ -174,10 +180,16 @@ def run(args) -> int:
             temperature=args.temperature,
             style=style,
             unknown="drop" if args.drop_unknown else None,
+            candidates=args.candidates,
+            one_hand=True,
         )
     except UnknownCharacterError as e:
         raise cannot_write(synth.unwritable_characters(lines_text),
                            hint="pass --drop-unknown to leave them out") from e
     save_lines(lines, args.out, args.stroke_width, args.color, args.line_height, texts=lines_text)
     print(f"wrote {len(lines)} line(s) to {args.out}", file=sys.stderr)
+    if args.candidates:
+        report = lines.report
+        print(f"candidates: {report.second_round_lines} of {len(lines)} line(s) needed a second "
+              f"round, {report.failed_lines} still read(s) badly", file=sys.stderr)
     return 0

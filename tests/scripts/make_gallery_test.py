@@ -27,8 +27,8 @@ def test_gallery_draws_every_image_and_fills_the_readme(gallery, models, tmp_pat
                          "--synthesis", str(syn), "--recognition", str(rec)]) == 0
     images = sorted(p.name for p in (tmp_path / "docs" / "gallery").glob("*.png"))
     # The tiny synthesis dir has no bundled styles, so styles.png is left out.
-    assert images == ["bias.png", "density.png", "paragraph.png", "sentence.png", "unconditional.png",
-                      "window.png"]
+    assert images == ["bias.png", "density.png", "digits.png", "letter.png", "paragraph.png", "sentence.png",
+                      "unconditional.png", "window.png"]
     for name in images:
         pixels = np.asarray(Image.open(tmp_path / "docs" / "gallery" / name).convert("L"))
         assert pixels.min() < 128 < pixels.max(), f"{name} is blank"
@@ -36,7 +36,8 @@ def test_gallery_draws_every_image_and_fills_the_readme(gallery, models, tmp_pat
     assert "old" not in text and text.startswith("# Title") and text.endswith("## Next\n")
     for name in images:
         assert f"](docs/gallery/{name})" in text
-    assert text.count("read back: ") == 3  # sentence, bias, paragraph
+    assert text.count("read back: ") == 5  # sentence, bias, paragraph, digits, letter
+    assert "needed a second round" in text
 
 
 def test_readme_without_markers_is_an_error(gallery, tmp_path):

@@ -9,7 +9,13 @@ from hwsr.alphabet import Alphabet
 from hwsr.cli.evaluate import parse_biases
 from hwsr.cli.main import main
 from hwsr.console import CLIError
-from hwsr.evaluation import LEGIBILITY_TEXTS
+from hwsr.evaluation import (
+    CLASSES,
+    SCORING_RECOGNIZER_SHA256,
+    legibility_scores,
+    legibility_texts,
+    scoring_recognizer,
+)
 from hwsr.metrics import character_error_rate, word_error_rate
 from hwsr.pipeline.splits import split_by_form
 from hwsr.recognizer import Recognizer
@@ -147,12 +153,17 @@ def test_legibility(model_dir, tmp_path, capsys, monkeypatch):
                               "--seed", "3", "--details", "--json")
     assert code == 0, err
     result = json.loads(out)  # Progress went to stderr: one line before and after each bias.
-    progress = err.splitlines()
+    warning, *progress = err.splitlines()
+    assert warning.startswith(f"warning: scoring with {model_dir} (weights ")
+    assert "not the pinned legibility recogniser" in warning
     assert progress[0] == "bias 0 (1/2): writing 2 texts, reading them back"
     assert progress[2] == "bias 1.5 (2/2): writing 2 texts, reading them back"
     assert progress[3].startswith(f"bias 1.5: CER {100 * result['results'][1]['cer']:.1f}%")
     assert len(progress) == 4
     assert result["task"] == "legibility" and result["texts"] == 2 and result["seed"] == 3
+    assert result["set"] == "file" and result["method"] == "greedy" and result["candidates"] == 0
+    assert result["scoring_recognizer"] == {"path": str(model_dir), "pinned": False,
+                                            "sha256": result["scoring_recognizer"]["sha256"]}
     assert [r["bias"] for r in result["results"]] == [0.0, 1.5]
     strokes = Synthesizer.from_dir(synthesis_dir).generate(["Hi 2", "ok!"], bias=1.5, seed=3)
     read = [r.text for r in Recognizer.from_dir(model_dir).recognize(strokes)]
@@ -160,22 +171,66 @@ def test_legibility(model_dir, tmp_path, capsys, monkeypatch):
     assert [t["read"] for t in last["texts"]] == read
     assert [t["text"] for t in last["texts"]] == ["Hi 2", "ok!"]
     assert last["cer"] == pytest.approx(character_error_rate(["Hi 2", "ok!"], read))
+    assert last["classes"] == legibility_scores(["Hi 2", "ok!"], read)["classes"]
+    assert set(last["classes"]) == set(CLASSES)
+    assert last["classes"]["numbers"]["characters"] == 1 and last["classes"]["punctuation"]["words"] == 1
+
+
+def test_legibility_with_candidates_and_the_hard_set(model_dir, tmp_path, capsys):
+    synthesis_dir = write_tiny_synthesis_dir(tmp_path / "synthesis")
+    texts = tmp_path / "texts.txt"
+    texts.write_text("Hi 2\nok!\n")
+    code, out, err = evaluate(capsys, "--task", "legibility", "--texts", texts, "--biases", "1",
+                              "--synthesis-model-dir", synthesis_dir, "--model-dir", model_dir,
+                              "--candidates", "2", "--quiet")
+    assert code == 0, err
+    assert "2 line(s) needed a second round" in out  # Random weights never read well.
+    assert "worst line CER" in out and "numbers" in out and "NOT the pinned one" in out
+    with pytest.raises(SystemExit):
+        evaluate(capsys, "--task", "legibility", "--set", "nope")
+    assert "invalid choice: 'nope'" in capsys.readouterr().err
+
+
+def test_legibility_scores():
+    texts = ["Pay 315 now.", "the cat"]
+    scores = legibility_scores(texts, ["Pay 316 now", "the cat"])
+    assert scores["cer"] == pytest.approx(character_error_rate(texts, ["Pay 316 now", "the cat"]))
+    assert scores["max_line_cer"] == pytest.approx(2 / 12)
+    assert scores["classes"]["numbers"] == {"cer": pytest.approx(1 / 3), "wer": 1.0, "characters": 3,
+                                            "words": 1}
+    assert scores["classes"]["lowercase"] == {"cer": 0.0, "wer": 0.0, "characters": 9, "words": 3}
+    assert scores["classes"]["punctuation"]["wer"] == 1.0
+
+
+def test_the_shipped_recogniser_is_the_pinned_scorer():
+    """Fails when the shipped recogniser changes: legibility figures would silently change
+    meaning. Keep the old weights for scoring, or re-pin SCORING_RECOGNIZER_SHA256 (and redo
+    every legibility figure) on purpose."""
+    scorer = scoring_recognizer(Recognizer.from_pretrained())
+    assert scorer["sha256"] == SCORING_RECOGNIZER_SHA256 and scorer["pinned"]
 
 
 def test_builtin_legibility_texts():
-    assert 15 <= len(LEGIBILITY_TEXTS) <= 25
+    unseen, hard = legibility_texts("unseen"), legibility_texts("hard")
+    assert len(unseen) >= 100 and len(hard) >= 20
+    assert len(set(unseen + hard)) == len(unseen) + len(hard)
+    assert "Invoice #2047: pay 315.80 by 12/06/2027, or call (555) 019-4432. Quiz: JFK, XYZ & Q.E.D." in hard
     alphabet = Alphabet.iam_ondb()
-    for text in LEGIBILITY_TEXTS:
+    for text in unseen + hard:
         assert not alphabet.unknown_characters(text), text
-    joined = "".join(LEGIBILITY_TEXTS)
-    assert any(c.isupper() for c in joined) and any(c.isdigit() for c in joined)
-    assert set(joined) & set(",.;:!?'\"()-&#")
+    # The hard set is dense in what the unseen set has little of.
+    for kind in ("numbers", "capitalised", "punctuation"):
+        share = [legibility_scores(texts, texts)["classes"][kind]["characters"] / sum(map(len, texts))
+                 for texts in (unseen, hard)]
+        assert share[1] > 2 * share[0], kind
+    with pytest.raises(ValueError, match="unknown legibility set"):
+        legibility_texts("easy")
 
 
 def test_builtin_legibility_texts_are_not_training_text(shared_data):
     sentences = (shared_data / "iam_ondb_lines" / "sentences.txt").read_text(encoding="utf-8")
-    for text in LEGIBILITY_TEXTS:
-        assert text not in sentences
+    for text in legibility_texts("unseen") + legibility_texts("hard"):
+        assert text not in sentences and text.rstrip(".!?") not in sentences
 
 
 def test_parse_biases():

@@ -135,3 +135,19 @@ def test_an_unwritable_out_is_refused_before_generating(tmp_path, capsys, monkey
     err = capsys.readouterr().err
     assert f"--out {out}: cannot write there" in err and reason in err
     assert ".tmp" not in err and "Traceback" not in err
+
+
+def test_candidates_are_checked_by_the_recogniser_and_reported(model_dir, tmp_path, capsys):
+    import numpy as np
+
+    out = tmp_path / "page.npz"
+    assert main(["generate", "one two three", "--width", "8", "--candidates", "2", "--model-dir",
+                 str(model_dir), "--seed", "1", "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    # Random weights write nothing legible: every line needs a second round and fails.
+    assert "candidates: 2 of 2 line(s) needed a second round, 2 still read(s) badly" in err
+    with np.load(out) as z:
+        assert [str(t) for t in z["texts"]] == ["one two", "three"]
+    assert main(["generate", "hi", "--candidates", "-1", "--model-dir", str(model_dir),
+                 "--out", str(tmp_path / "x.svg")]) == 2
+    assert "--candidates must be >= 0" in capsys.readouterr().err

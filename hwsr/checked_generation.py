@@ -1,0 +1,300 @@
+"""Recogniser-checked generation: write several candidates of every line, keep one that reads.
+
+`generate_checked` (behind ``Synthesizer.generate(..., candidates=N)`` and
+``hwsr generate --candidates N``) writes ``N`` candidates of every line in one batch, reads
+them all back with a recogniser (greedy CTC decoding, no language model) and keeps the best
+of each line. A line whose best candidate still fails is written again, in a second round
+with a new seed and, if it fails again, in a third at a higher bias (`ROUNDS`).
+
+A candidate fails when
+
+* its reading is more than ``max_cer`` off its text (character error rate), or
+* the reading drops a word of the text or repeats one (`hwsr.alignment.word_failures`), or
+* the attention window skips a word or stalls on a character (`window_failures`): the
+  window weights phi of the synthesis network, recomputed by running the network over the
+  candidate's own points (teacher forcing reproduces the sampling run), show where the pen
+  was on the text at every step.
+
+Of the candidates of a line, the best reading is the first by (fails, CER, recogniser
+confidence); if it reads well its window is checked (only its: recomputing the window of
+every candidate would cost as much as sampling them), and it is kept unless an earlier
+round's is better.
+The `CheckReport` says what was read, which round each line came from and how often a line
+needed a second round.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Sequence
+
+import numpy as np
+import tensorflow as tf
+
+from hwsr.alignment import WordFailures, word_failures
+from hwsr.defaults import DEFAULT_BIAS
+from hwsr.evaluation import decoding_options
+from hwsr.layers.gaussian_window import window_weights
+from hwsr.metrics import edit_distance
+from hwsr.strokes import drop_points
+from hwsr.strokes.hand import match_hand
+
+#: A candidate reading more than this far off its text (character error rate) fails.
+DEFAULT_MAX_CER = 0.1
+#: The rounds: ``(seed offset, bias increase)``. Round 1 is the call's seed and bias; a
+#: line that fails it is written again with a new seed, then at a higher bias.
+ROUNDS = ((0, 0.0), (1, 0.0), (2, 0.5))
+#: The decoding the checker reads with: greedy, no language model (fixed, so a check means
+#: the same every time).
+CHECK_DECODING = decoding_options(0)
+#: A character holding the window this many times the line's median steps per character
+#: is a stall (a letter or word written over and over).
+STALL_FACTOR = 3.5
+#: A word the window passes in under this fraction of its expected steps is skipped.
+SKIP_FRACTION = 0.25
+
+
+@dataclasses.dataclass(frozen=True)
+class WindowFailures:
+    """Words of the text the attention window stalled on or skipped."""
+
+    stalled: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.stalled or self.skipped)
+
+
+@dataclasses.dataclass(frozen=True)
+class LineCheck:
+    """The check of the candidate kept for one line.
+
+    Attributes:
+        text: the line's text.
+        reading: what the recogniser read.
+        cer: character error rate of ``reading`` against ``text``.
+        words: dropped and repeated words of the reading.
+        window: words the attention window stalled on or skipped.
+        round: the round (1, 2, ...) the kept candidate was written in.
+        bias: the sampling bias it was written at.
+        confidence: the recogniser's mean log probability per output frame.
+        max_cer: the CER above which the line fails.
+    """
+
+    text: str
+    reading: str
+    cer: float
+    words: WordFailures
+    window: WindowFailures
+    round: int
+    bias: float
+    confidence: float
+    max_cer: float
+
+    @property
+    def passed(self) -> bool:
+        return self.cer <= self.max_cer and not self.words and not self.window
+
+    def sort_key(self) -> tuple:
+        return (not self.passed, self.cer, -self.confidence)
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "read": self.reading, "cer": self.cer, "passed": self.passed,
+                "round": self.round, "bias": self.bias, "dropped_words": list(self.words.dropped),
+                "repeated_words": list(self.words.repeated),
+                "window_stalled": list(self.window.stalled),
+                "window_skipped": list(self.window.skipped)}
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckReport:
+    """What recogniser-checked generation did, line by line.
+
+    Attributes:
+        candidates: candidates written per line and round.
+        rounds: rounds run (1 when every line passed at once).
+        lines: the check of each kept line, in input order.
+        recognizer: the checking recogniser's model dir.
+    """
+
+    candidates: int
+    rounds: int
+    lines: tuple[LineCheck, ...]
+    recognizer: str
+
+    @property
+    def second_round_lines(self) -> int:
+        """Lines whose first round had no passing candidate."""
+        return sum(line.round > 1 or not line.passed for line in self.lines)
+
+    @property
+    def second_round_rate(self) -> float:
+        return self.second_round_lines / max(len(self.lines), 1)
+
+    @property
+    def failed_lines(self) -> int:
+        """Lines with no passing candidate after the last round."""
+        return sum(not line.passed for line in self.lines)
+
+    def to_dict(self) -> dict:
+        return {"candidates": self.candidates, "rounds": self.rounds, "recognizer": self.recognizer,
+                "check_decoding": dict(CHECK_DECODING), "lines": len(self.lines),
+                "second_round_lines": self.second_round_lines,
+                "second_round_rate": self.second_round_rate, "failed_lines": self.failed_lines,
+                "checks": [line.to_dict() for line in self.lines]}
+
+
+class CheckedLines(list):
+    """The kept lines (a list of ``[eos, dx, dy]`` arrays) with their `CheckReport` as
+    ``.report``."""
+
+    def __init__(self, lines, report: CheckReport):
+        super().__init__(lines)
+        self.report = report
+
+
+@functools.lru_cache(maxsize=1)
+def shipped_recognizer():
+    """The shipped recogniser, loaded once per process."""
+    from hwsr.recognizer import Recognizer
+
+    return Recognizer.from_pretrained()
+
+
+def window_positions(synth, lines: Sequence[np.ndarray], texts: Sequence[str],
+                     style=None) -> list[np.ndarray]:
+    """Where the attention window was on each line's text at every step of its writing.
+
+    Runs the synthesis network over the lines' own points (at its point density, after the
+    priming strokes of ``style``), as when they were sampled.
+
+    Returns:
+        Per line ``[T]`` int: the text position (0-based; ``len(text)``: past the end) of
+        the largest window weight phi at each sampled step.
+    """
+    prime_strokes, prime_chars = synth._prime(style)
+    prime = np.zeros([0, 3], np.float32) if prime_strokes is None else prime_strokes
+    offset = 0 if prime_chars is None else len(prime_chars)
+    norms = [synth.normalizer.normalize(drop_points(line, synth.downsample)) for line in lines]
+    steps = len(prime) + max(len(n) for n in norms)
+    inputs = np.zeros([len(lines), steps, 3], np.float32)
+    for i, norm in enumerate(norms):
+        written = np.concatenate([prime, norm])
+        inputs[i, 0] = synth._start_point
+        inputs[i, 1 : len(written)] = written[:-1]
+    codes = synth.alphabet.encode_batch(list(texts), unknown="map").astype(np.int32)
+    if prime_chars is not None:  # The sampler puts the style's text before every line's.
+        codes = np.concatenate([np.tile(prime_chars.astype(np.int32), [len(lines), 1]), codes], axis=1)
+    out = _teacher_forced(synth.model)({"strokes": tf.constant(inputs), "chars": tf.constant(codes)})
+    phi = window_weights(out["alpha"], out["beta"], out["kappa"], codes.shape[1] + 1).numpy()
+    positions = []
+    for i, (norm, text) in enumerate(zip(norms, texts)):
+        rows = phi[i, len(prime) : len(prime) + len(norm), offset : offset + len(text) + 1]
+        positions.append(rows.argmax(axis=1))
+    return positions
+
+
+@functools.lru_cache(maxsize=4)
+def _teacher_forced(model):
+    return tf.function(lambda inputs: model(inputs, training=False), reduce_retracing=True)
+
+
+def window_failures(positions: np.ndarray, text: str) -> WindowFailures:
+    """Stalls and skips of the window positions of one line (`window_positions`).
+
+    A word stalls when one of its characters holds the window more than `STALL_FACTOR`
+    times the line's median steps per character; it is skipped when the window spends
+    under `SKIP_FRACTION` of its expected steps (its length times that median) on it.
+    """
+    counts = np.bincount(positions, minlength=len(text) + 1)[: len(text)]
+    ink = np.array([not c.isspace() for c in text])
+    if not ink.any():
+        return WindowFailures()
+    median = float(np.median(counts[ink]))
+    stalled, skipped = [], []
+    start = 0
+    for word in text.split():
+        start = text.index(word, start)
+        steps = counts[start : start + len(word)]
+        if steps.max() > STALL_FACTOR * max(median, 1.0):
+            stalled.append(word)
+        if steps.sum() < SKIP_FRACTION * len(word) * median:
+            skipped.append(word)
+        start += len(word)
+    return WindowFailures(tuple(stalled), tuple(skipped))
+
+
+def read_back(recognizer, lines, texts, *, round_: int = 1, bias: float = DEFAULT_BIAS,
+              max_cer: float = DEFAULT_MAX_CER) -> list[LineCheck]:
+    """Reads ``lines`` back and checks each reading against its text (the window is
+    checked apart, `window_failures`)."""
+    checks = []
+    for text, reading in zip(texts, recognizer.recognize(list(lines), **CHECK_DECODING)):
+        cer = edit_distance(text, reading.text) / max(len(text), 1)
+        checks.append(LineCheck(text=text, reading=reading.text, cer=cer,
+                                words=word_failures(text, reading.text), window=WindowFailures(),
+                                round=round_, bias=float(bias), confidence=reading.mean_log_prob,
+                                max_cer=max_cer))
+    return checks
+
+
+def generate_checked(synth, texts: Sequence[str], candidates: int, recognizer=None, *,
+                     bias: float = DEFAULT_BIAS, seed: int = 0, style=None, unknown: str | None = None,
+                     max_cer: float = DEFAULT_MAX_CER, rounds: int = len(ROUNDS),
+                     one_hand: bool = False, **sampling) -> CheckedLines:
+    """Writes ``candidates`` candidates of each text per round and keeps the best one.
+
+    Args:
+        synth: a `hwsr.synthesizer.Synthesizer`.
+        texts: the lines to write.
+        candidates: candidates per line and round (all lines' candidates in one batch).
+        recognizer: a `hwsr.recognizer.Recognizer` to read with (None: the shipped one).
+        bias, seed, style, unknown: as in ``Synthesizer.generate``.
+        max_cer: a candidate reading more than this far off fails.
+        rounds: how many of `ROUNDS` to run at most (1: no re-sampling).
+        one_hand: match the kept lines in size and slant, as one page
+            (`hwsr.strokes.hand.match_hand`; the checks read the lines as sampled).
+        **sampling: further ``Synthesizer.generate`` arguments (temperature, max_steps, dense).
+
+    Returns:
+        The kept lines, with the `CheckReport` as ``.report``.
+    """
+    if int(candidates) < 1:
+        raise ValueError(f"candidates must be >= 1, got {candidates}")
+    if not 1 <= int(rounds) <= len(ROUNDS):
+        raise ValueError(f"rounds must be 1 to {len(ROUNDS)}, got {rounds}")
+    if not max_cer >= 0:
+        raise ValueError(f"max_cer must be >= 0, got {max_cer}")
+    recognizer = recognizer or shipped_recognizer()
+    texts = synth.check_texts(list(texts), unknown)
+    best: list[LineCheck | None] = [None] * len(texts)
+    kept: list[np.ndarray | None] = [None] * len(texts)
+    pending = list(range(len(texts)))
+    done = 0
+    for done, (seed_offset, extra_bias) in enumerate(ROUNDS[: int(rounds)], 1):
+        batch = [texts[i] for i in pending for _ in range(int(candidates))]
+        round_bias = bias + extra_bias
+        lines = synth.generate(batch, bias=round_bias, seed=(int(seed) + 7919 * seed_offset),
+                               style=style, one_hand=False, **sampling)
+        checks = read_back(recognizer, lines, batch, round_=done, bias=round_bias, max_cer=max_cer)
+        n = int(candidates)
+        picks = [min(range(k * n, (k + 1) * n), key=lambda j: checks[j].sort_key())
+                 for k in range(len(pending))]
+        # The window of the best reading of each line only, if that reads well: running the
+        # network over every candidate would cost as much again as sampling them.
+        read_well = [j for j in picks if checks[j].passed]
+        if read_well:
+            positions = window_positions(synth, [lines[j] for j in read_well],
+                                         [batch[j] for j in read_well], style)
+            for j, where in zip(read_well, positions):
+                checks[j] = dataclasses.replace(checks[j], window=window_failures(where, batch[j]))
+        for i, j in zip(pending, picks):
+            if best[i] is None or checks[j].sort_key() < best[i].sort_key():
+                best[i], kept[i] = checks[j], lines[j]
+        pending = [i for i in pending if not best[i].passed]
+        if not pending:
+            break
+    report = CheckReport(candidates=int(candidates), rounds=done, lines=tuple(best),
+                         recognizer=str(recognizer.bundle.path))
+    return CheckedLines(match_hand(kept) if one_hand else kept, report)
