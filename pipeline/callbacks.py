@@ -261,25 +261,19 @@ class ProgressCallback(keras.callbacks.Callback):
 # --- Validation metrics and samples ------------------------------------------------------
 
 
-def _padded(strokes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    lengths = np.array([len(s) for s in strokes], np.int32)
-    out = np.zeros((len(strokes), int(lengths.max()), 3), np.float32)
-    for i, s in enumerate(strokes):
-        out[i, : len(s)] = s
-    return out, lengths
+def recognizer_for(model, alphabet, batch_size: int = 32):
+    """A `hwsr.recognizer.Recognizer` reading with the model being trained (greedy, no LM), so
+    validation texts are read exactly as the Python API reads them."""
+    from hwsr.recognizer import Recognizer
+
+    bundle = md.ModelBundle(task="recognition", model=model, alphabet=alphabet, normalizer=None,
+                            preprocessing={}, path=Path("<training>"))
+    return Recognizer(bundle, batch_size=batch_size, lm=None)
 
 
-def recognize_texts(model, alphabet, strokes: list[np.ndarray], batch_size: int = 32) -> list[str]:
-    """Greedy CTC transcriptions of raw ``[eos, dx, dy]`` lines."""
-    from hwsr.decoding import greedy_decode
-
-    texts: list[str] = []
-    for start in range(0, len(strokes), batch_size):
-        x, lengths = _padded(strokes[start : start + batch_size])
-        out = model({"strokes": tf.constant(x), "lengths": tf.constant(lengths)}, training=False)
-        codes = greedy_decode(np.asarray(out["logits"]), np.asarray(out["logit_lengths"]))
-        texts.extend(alphabet.decode(c) for c in codes)
-    return texts
+def recognize_texts(reader, strokes: list[np.ndarray]) -> list[str]:
+    """Greedy transcriptions of raw ``[eos, dx, dy]`` lines by ``reader`` (`recognizer_for`)."""
+    return [r.text for r in reader.recognize(list(strokes), method="greedy", lm=None)]
 
 
 class RecognitionMetricsCallback(keras.callbacks.Callback):
@@ -292,13 +286,16 @@ class RecognitionMetricsCallback(keras.callbacks.Callback):
         self.strokes = strokes[:max_lines]
         self.texts = texts[:max_lines]
         self.batch_size = batch_size
+        self._reader = None  # A Recognizer over the trained model, made at the first epoch end.
 
     def on_epoch_end(self, epoch, logs=None):
         from hwsr.metrics import character_error_rate, word_error_rate
 
         if logs is None or not self.strokes:
             return
-        hyps = recognize_texts(self.model, self.alphabet, self.strokes, self.batch_size)
+        if self._reader is None:
+            self._reader = recognizer_for(self.model, self.alphabet, self.batch_size)
+        hyps = recognize_texts(self._reader, self.strokes)
         logs["val_cer"] = character_error_rate(self.texts, hyps)
         logs["val_wer"] = word_error_rate(self.texts, hyps)
 
@@ -314,7 +311,7 @@ class RecognitionSampleCallback(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every:
             return
-        hyps = recognize_texts(self.model, self.alphabet, self.strokes)
+        hyps = recognize_texts(recognizer_for(self.model, self.alphabet), self.strokes)
         rows = ["| truth | greedy decoding |", "| --- | --- |"]
         rows += [f"| {_md(t)} | {_md(h)} |" for t, h in zip(self.texts, hyps)]
         with self.writer.as_default(step=optimizer_step(self.model)):

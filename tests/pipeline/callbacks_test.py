@@ -101,7 +101,7 @@ def test_recognition_cer_wer_and_text_samples(tmp_path, synthetic_strokes):
     metrics[0].set_model(model)
     logs = {}
     metrics[0].on_epoch_end(0, logs)
-    hyps = cb.recognize_texts(model, alphabet, list(examples.strokes))
+    hyps = cb.recognize_texts(cb.recognizer_for(model, alphabet), list(examples.strokes))
     from hwsr.metrics import character_error_rate, word_error_rate
 
     assert logs["val_cer"] == pytest.approx(character_error_rate(["abc", "a b"], hyps))
