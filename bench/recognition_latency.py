@@ -1,12 +1,15 @@
-"""Recognition speed: latency of one line (greedy and beam) and lines/s at batch 16.
+"""Recognition speed: latency of one line and lines/s at batch 16, for greedy decoding, beam
+search without language model, and beam search with the language model (the default).
 
     python bench/recognition_latency.py [--model-dir DIR] [--data DIR] [--points 620]
-                                        [--beam-width 16] [--repeats 10] [--json]
+                                        [--beam-width 16] [--lm FILE] [--repeats 10] [--json]
 
 Lines are real ones from ``--data`` (a folder in the npz + sentences.txt layout, e.g.
 ``../shared/data/iam_ondb_lines``) or, without it, programmatic ink of ``--points`` points
 (620 is the median IAM-OnDB line). Times are medians after a warm-up call (which traces the
-graph). Prints figures; never passes or fails on time.
+graph). The language model is the shipped recogniser's (``--lm`` for another); its decoding
+alone is also timed on the model's outputs. Prints the load average with the figures (the
+machine is shared); never passes or fails on time.
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ def main() -> None:
     p.add_argument("--data", help="take real lines from this data folder")
     p.add_argument("--points", type=int, default=620, help="points per programmatic line")
     p.add_argument("--beam-width", type=int, default=16)
+    p.add_argument("--lm", help="language-model file (default: the recogniser's, the shipped one)")
     p.add_argument("--repeats", type=int, default=10)
     p.add_argument("--json", action="store_true")
     args = p.parse_args()
@@ -63,6 +67,11 @@ def main() -> None:
     from hwsr.recognizer import Recognizer
 
     rec = Recognizer.from_dir(args.model_dir) if args.model_dir else Recognizer.from_pretrained()
+    from hwsr.language_model import CharNgramLM
+
+    lm = CharNgramLM.load(args.lm) if args.lm else rec.lm
+    if lm is None:
+        p.error("no language model: pass --lm FILE (scripts/build_lm.py writes one)")
     if args.data:
         from hwsr.pipeline.sources import load_corpus
 
@@ -73,30 +82,46 @@ def main() -> None:
         lines = programmatic_lines(BATCH, args.points)
         source = f"programmatic lines of {args.points} points"
     one = lines[0]
-    result = {
-        "model": str(rec.bundle.path),
-        "input": source,
-        "one_line_points": len(one),
-        "greedy_ms": 1000 * median_seconds(lambda: rec.recognize(one), args.repeats),
-        "beam_width": args.beam_width,
-        "beam_ms": 1000 * median_seconds(
-            lambda: rec.recognize(one, method="beam", beam_width=args.beam_width), args.repeats),
-        "batch": len(lines),
+    modes = {
+        "greedy": {"method": "greedy", "lm": None},
+        "beam": {"method": "beam", "beam_width": args.beam_width, "lm": None, "candidates": 1},
+        "beam_lm": {"method": "beam", "beam_width": args.beam_width, "lm": lm},
     }
-    batch_s = median_seconds(lambda: rec.recognize(lines, batch_size=BATCH), max(3, args.repeats // 3))
-    result["batch_greedy_lines_per_s"] = len(lines) / batch_s
-    batch_s = median_seconds(lambda: rec.recognize(lines, method="beam", beam_width=args.beam_width,
-                                                   batch_size=BATCH), max(3, args.repeats // 3))
-    result["batch_beam_lines_per_s"] = len(lines) / batch_s
+    result = {"model": str(rec.bundle.path), "input": source, "one_line_points": len(one),
+              "beam_width": args.beam_width, "batch": len(lines),
+              "language_model": lm.path}
+    for name, options in modes.items():
+        result[f"{name}_ms"] = 1000 * median_seconds(lambda o=options: rec.recognize(one, **o), args.repeats)
+    for name, options in modes.items():
+        seconds = median_seconds(lambda o=options: rec.recognize(lines, batch_size=BATCH, **o),
+                                 max(3, args.repeats // 3))
+        result[f"batch_{name}_lines_per_s"] = len(lines) / seconds
+    # The language-model beam search alone, on the model's outputs for the batch.
+    from hwsr import decoding
+
+    logits, logit_lengths = rec.logits([rec.prepare(s) for s in lines])
+    scorer = decoding.LMScorer(lm, rec.alphabet, decoding.DEFAULT_LM_WEIGHT, decoding.DEFAULT_WORD_BONUS,
+                               decoding.DEFAULT_OOV_PENALTY)
+
+    def lm_decode():
+        return decoding.decode(logits, logit_lengths, rec.alphabet, "beam", args.beam_width, scorer,
+                               decoding.DEFAULT_CANDIDATES)
+
+    seconds = median_seconds(lm_decode, max(3, args.repeats // 3))
+    result["lm_decode_only_ms_per_line"] = 1000 * seconds / len(lines)
+    result["load_average"] = [round(v, 2) for v in os.getloadavg()]
     if args.json:
         print(json.dumps(result, indent=2))
         return
-    print(f"model {result['model']}; {source}")
+    print(f"model {result['model']}; {source}; language model {result['language_model']}")
     print(f"one line ({len(one)} points): greedy {result['greedy_ms']:.1f} ms, "
-          f"beam {args.beam_width} {result['beam_ms']:.1f} ms")
+          f"beam {args.beam_width} {result['beam_ms']:.1f} ms, beam {args.beam_width} + LM "
+          f"{result['beam_lm_ms']:.1f} ms")
     print(f"batch of {len(lines)}: greedy {result['batch_greedy_lines_per_s']:.1f} lines/s, "
-          f"beam {args.beam_width} {result['batch_beam_lines_per_s']:.1f} lines/s")
-
+          f"beam {args.beam_width} {result['batch_beam_lines_per_s']:.1f} lines/s, "
+          f"beam {args.beam_width} + LM {result['batch_beam_lm_lines_per_s']:.1f} lines/s")
+    print(f"LM beam search alone: {result['lm_decode_only_ms_per_line']:.1f} ms per line; "
+          f"load average {result['load_average']}")
 
 if __name__ == "__main__":
     main()

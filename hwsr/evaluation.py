@@ -57,10 +57,12 @@ def scoring_recognizer(recognizer) -> dict:
 
 
 def decoding_options(beam_width: int) -> dict:
-    """``Recognizer.recognize()`` keyword arguments for a beam width (0: greedy)."""
+    """``Recognizer.recognize()`` keyword arguments for a beam width (0: greedy), without
+    language model."""
     if beam_width < 0:
         raise ValueError(f"beam width must be >= 0 (0: greedy), got {beam_width}")
-    return {"method": "beam", "beam_width": beam_width} if beam_width else {"method": "greedy"}
+    options = {"method": "beam", "beam_width": beam_width} if beam_width else {"method": "greedy"}
+    return {**options, "lm": None}
 
 
 def error_rates(references, hypotheses) -> dict:
@@ -91,24 +93,29 @@ def recognize_lines(recognizer, strokes, options: dict, progress=None, label: st
     return results
 
 
-def evaluate_recognition(recognizer, strokes, texts, beam_width: int = 0, progress=None) -> dict:
-    """Greedy (and, with ``beam_width``, beam) error rates of ``recognizer`` on the lines.
+def evaluate_recognition(recognizer, strokes, texts, beam_width: int = 0, progress=None,
+                         lm=None) -> dict:
+    """Greedy (and, with ``beam_width``, beam; with ``lm`` too, beam with that language
+    model: ``"beam_lm"``) error rates of ``recognizer`` on the lines.
 
     Args:
         progress: called with one-line progress messages (None: silent).
+        lm: a `hwsr.language_model.CharNgramLM` for the ``beam_lm`` row (its default weights).
     """
     out = {"lines": len(texts), "characters": sum(len(t) for t in texts),
            "words": sum(len(t.split()) for t in texts)}
-    runs = [("greedy", decoding_options(0))]
+    runs = [("greedy", decoding_options(0), "greedy")]
     if beam_width:
-        runs.append(("beam", decoding_options(beam_width)))
-    for name, options in runs:
+        runs.append(("beam", decoding_options(beam_width), f"beam {beam_width}"))
+        if lm is not None:
+            runs.append(("beam_lm", {**decoding_options(beam_width), "lm": lm, "candidates": 1},
+                         f"beam {beam_width} + LM"))
+    for name, options, label in runs:
         start = time.perf_counter()
-        label = f"beam {beam_width}" if name == "beam" else name
         results = recognize_lines(recognizer, strokes, options, progress, label)
         seconds = time.perf_counter() - start
-        out[name] = {**options, **error_rates(texts, [r.text for r in results]),
-                     "seconds": round(seconds, 3)}
+        shown = {**options, "lm": options["lm"].path if options["lm"] is not None else None}
+        out[name] = {**shown, **error_rates(texts, [r.text for r in results]), "seconds": round(seconds, 3)}
     return out
 
 

@@ -9,12 +9,26 @@ from collections.abc import Sequence
 import numpy as np
 import tensorflow as tf
 
-from hwsr.decoding import METHODS, decode
+from hwsr.decoding import (
+    DEFAULT_BEAM_WIDTH,
+    DEFAULT_CANDIDATES,
+    DEFAULT_LM_WEIGHT,
+    DEFAULT_OOV_PENALTY,
+    DEFAULT_WORD_BONUS,
+    METHODS,
+    Candidate,
+    LMScorer,
+    decode,
+)
 from hwsr.line_segments import MAX_SEGMENT_POINTS, read_in_segments, space_code
 from hwsr.model_dir import PRETRAINED_DIR, ModelBundle, ModelDirError, load_model_dir
 from hwsr.strokes import validate_strokes
 
 DEFAULT_BATCH_SIZE = 16
+#: ``Recognizer(lm=SHIPPED_LM)``: the shipped character language model, when installed.
+SHIPPED_LM = "shipped"
+#: ``recognize(lm=...)`` default: the language model the recogniser was built with.
+_RECOGNIZER_LM = object()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -27,12 +41,17 @@ class RecognitionResult:
             (<= 0; closer to 0 is more confident; it grows more negative with line length).
         codes: the alphabet codes of ``text``.
         frames: output frames the line was decoded from.
+        candidates: the N best readings, best first (as ML Kit Digital Ink gives them), each
+            a `hwsr.decoding.Candidate` with ``text`` and ``score`` (the decoder's ranking
+            score: CTC log-likelihood plus the language-model terms); ``candidates[0].text``
+            is ``text``.
     """
 
     text: str
     score: float
     codes: list[int]
     frames: int
+    candidates: tuple[Candidate, ...] = ()
 
     @property
     def mean_log_prob(self) -> float:
@@ -40,7 +59,8 @@ class RecognitionResult:
         return self.score / max(self.frames, 1)
 
     def to_dict(self) -> dict:
-        return {"text": self.text, "score": self.score, "mean_log_prob": self.mean_log_prob}
+        return {"text": self.text, "score": self.score, "mean_log_prob": self.mean_log_prob,
+                "candidates": [{"text": c.text, "score": c.score} for c in self.candidates]}
 
 
 def _is_single_line(strokes) -> bool:
@@ -68,12 +88,18 @@ class Recognizer:
     >>> rec.recognize(strokes).text
     'A MOVE to stop Mr. Gaitskell'
     >>> [r.text for r in rec.recognize([line_a, line_b], method="beam", beam_width=16)]
+    >>> [(c.text, c.score) for c in rec.recognize(strokes).candidates]  # N best, best first
+
+    The shipped recogniser (`from_pretrained`) reads by default with a beam search and the
+    shipped character language model (`hwsr.language_model`, ``hwsr/pretrained/lm/lm.npz``,
+    tuned with it); ``lm=None`` (here or per `recognize` call) reads without it. A recogniser
+    of your own takes ``lm=SHIPPED_LM`` or a path to use one.
     """
 
     #: Longest piece of a line read in one model call (`hwsr.line_segments.MAX_SEGMENT_POINTS`).
     segment_points: int = MAX_SEGMENT_POINTS
 
-    def __init__(self, bundle: ModelBundle, batch_size: int = DEFAULT_BATCH_SIZE):
+    def __init__(self, bundle: ModelBundle, batch_size: int = DEFAULT_BATCH_SIZE, lm=None):
         if bundle.task != "recognition":
             raise ModelDirError(f"{bundle.path}: holds a {bundle.task!r} model, not a recogniser")
         if int(batch_size) < 1:
@@ -82,6 +108,8 @@ class Recognizer:
         self.model = bundle.model
         self.alphabet = bundle.alphabet
         self.batch_size = int(batch_size)
+        self.lm = self._load_lm(lm)
+        self._scorers: dict[tuple, LMScorer] = {}
         self._forward = tf.function(
             self._forward_graph,
             input_signature=[
@@ -92,19 +120,49 @@ class Recognizer:
 
     @classmethod
     def from_pretrained(cls, name: str = "recognition", **kwargs) -> Recognizer:
-        """The shipped default model (``hwsr/pretrained/recognition``; no download)."""
+        """The shipped default model (``hwsr/pretrained/recognition``; no download), with the
+        shipped language model unless ``lm`` says otherwise."""
         path = PRETRAINED_DIR / name
         if not (path / "model.json").exists():
             raise ModelDirError(
                 f"no shipped recognition model {name!r} is installed (looked in {path}); "
                 "load a model dir trained by hwsr-train instead (Recognizer.from_dir, or --model-dir)"
             )
+        kwargs.setdefault("lm", SHIPPED_LM)
         return cls(load_model_dir(path, task="recognition"), **kwargs)
 
     @classmethod
     def from_dir(cls, path: str | os.PathLike, **kwargs) -> Recognizer:
         """A recogniser from a model dir written by ``hwsr-train --task recognition``."""
         return cls(load_model_dir(path, task="recognition"), **kwargs)
+
+    @staticmethod
+    def _load_lm(lm):
+        """A `CharNgramLM` from ``lm``: `SHIPPED_LM` (the shipped model, None where it is not
+        installed), a file path, a loaded model, or None / False (no language model)."""
+        from hwsr.language_model import CharNgramLM, shipped_path
+
+        if lm is None or lm is False:
+            return None
+        if isinstance(lm, CharNgramLM):
+            return lm
+        if isinstance(lm, str) and lm == SHIPPED_LM:
+            path = shipped_path(PRETRAINED_DIR)
+            return CharNgramLM.load(path) if path.exists() else None
+        if isinstance(lm, (str, os.PathLike)):
+            return CharNgramLM.load(lm)
+        raise TypeError(f"lm must be a path, a CharNgramLM, {SHIPPED_LM!r} or None, got {type(lm).__name__}")
+
+    def _scorer(self, lm, lm_weight: float, word_bonus: float, oov_penalty: float) -> LMScorer | None:
+        """The beam search's language-model term (kept per setting: it caches LM rows)."""
+        lm = self.lm if lm is _RECOGNIZER_LM else self._load_lm(lm)
+        if lm is None:
+            return None
+        key = (id(lm), float(lm_weight), float(word_bonus), float(oov_penalty))
+        if key not in self._scorers:
+            self._scorers[key] = LMScorer(lm, self.alphabet, lm_weight, word_bonus,
+                                          oov_penalty if lm.lexicon is not None else 0.0)
+        return self._scorers[key]
 
     def _forward_graph(self, strokes, lengths):
         out = self.model({"strokes": strokes, "lengths": lengths}, training=False)
@@ -127,15 +185,25 @@ class Recognizer:
         logits, logit_lengths = self._forward(tf.constant(batch), tf.constant(lengths))
         return logits.numpy(), logit_lengths.numpy()
 
-    def recognize(self, strokes, method: str = "greedy", beam_width: int = 16,
-                  batch_size: int | None = None):
+    def recognize(self, strokes, method: str | None = None, beam_width: int = DEFAULT_BEAM_WIDTH,
+                  batch_size: int | None = None, lm=_RECOGNIZER_LM, lm_weight: float = DEFAULT_LM_WEIGHT,
+                  word_bonus: float = DEFAULT_WORD_BONUS, oov_penalty: float = DEFAULT_OOV_PENALTY,
+                  candidates: int = DEFAULT_CANDIDATES):
         """Reads one line or a list of lines.
 
         Args:
             strokes: one ``[T, 3]`` raw-unit ``[eos, dx, dy]`` array, or a list of them.
-            method: ``"greedy"`` (best path, fastest) or ``"beam"`` (CTC prefix beam search).
+            method: ``"greedy"`` (best path, fastest, no language model) or ``"beam"`` (CTC
+                prefix beam search, with the language model when there is one). Default:
+                ``"beam"`` when a language model is in use, else ``"greedy"``.
             beam_width: beam width for ``method="beam"``.
             batch_size: lines per model call (default: the recogniser's ``batch_size``).
+            lm: the language model for this call: the recogniser's by default; None or False
+                for none; a path or a `hwsr.language_model.CharNgramLM`.
+            lm_weight, word_bonus, oov_penalty: the language-model terms of the beam search's
+                score (`hwsr.decoding.LMScorer`; the defaults were tuned on the validation split
+                with the shipped models, ``bench/lm_decoding.py``).
+            candidates: N-best readings kept per line (beam search; greedy gives one).
 
         Returns:
             A `RecognitionResult` for one array, a list of them (in input order) for a list.
@@ -143,8 +211,15 @@ class Recognizer:
         Raises:
             hwsr.strokes.InvalidStrokesError: for a malformed line, naming its index.
         """
+        explicit_lm = lm is not _RECOGNIZER_LM and lm is not None and lm is not False
+        scorer = None if method == "greedy" and not explicit_lm else \
+            self._scorer(lm, lm_weight, word_bonus, oov_penalty)
+        method = method or ("beam" if scorer is not None else "greedy")
         if method not in METHODS:
             raise ValueError(f"method={method!r}: expected one of {METHODS}")
+        if int(candidates) < 1:
+            raise ValueError(f"candidates must be >= 1, got {candidates}")
+        top_paths = min(int(candidates), int(beam_width)) if method == "beam" else 1
         single = _is_single_line(strokes)
         items = [strokes] if single else list(strokes)
         lines = [self.prepare(s, source="strokes" if single else f"line {i}") for i, s in enumerate(items)]
@@ -157,7 +232,9 @@ class Recognizer:
             idx = order[start : start + size]
             logits, logit_lengths = read_in_segments(self.logits, [lines[i] for i in idx], size,
                                                      space_code(self.alphabet), self.segment_points)
-            decoded = decode(logits, logit_lengths, self.alphabet, method=method, beam_width=beam_width)
+            decoded = decode(logits, logit_lengths, self.alphabet, method=method, beam_width=beam_width,
+                             scorer=scorer, top_paths=top_paths)
             for i, d in zip(idx, decoded):
-                results[i] = RecognitionResult(text=d.text, score=d.score, codes=d.codes, frames=d.frames)
+                results[i] = RecognitionResult(text=d.text, score=d.score, codes=d.codes, frames=d.frames,
+                                               candidates=d.candidates)
         return results[0] if single else results

@@ -66,6 +66,10 @@ def add_parser(subparsers) -> None:
                    help="validation fraction of the training split (default 0.05, as hwsr-train)")
     g.add_argument("--split-seed", type=int, default=0, help="seed of the training split (default 0)")
     g.add_argument("--limit", type=int, default=0, metavar="N", help="evaluate only the first N lines")
+    g.add_argument("--lm", metavar="FILE",
+                   help="with --beam-width: also report beam search with this language model "
+                   "(default: the shipped recogniser's, the shipped one)")
+    g.add_argument("--no-lm", action="store_true", help="no beam + language model row")
     g = p.add_argument_group("legibility")
     g.add_argument("--set", choices=LEGIBILITY_SETS, default="unseen",
                    help="built-in texts: 'unseen', 111 ordinary sentences not in the training data; "
@@ -127,7 +131,12 @@ def run(args) -> int:
 
     say = stderr_progress(args.quiet)
     decoding_options(args.beam_width)  # Checks --beam-width before any slow loading.
+    if args.task == "recognition" and args.lm and args.no_lm:
+        raise CLIError("--no-lm and --lm FILE contradict each other: give one")
     if args.task == "recognition":
+        from hwsr.language_model import CharNgramLM
+
+        lm = CharNgramLM.load(args.lm) if args.lm else None
         if not args.data:
             raise CLIError("--task recognition needs --data DIR",
                            hint="a data folder with transcribed lines, e.g. ../shared/data/iam_ondb_lines")
@@ -139,10 +148,11 @@ def run(args) -> int:
         corpus = select_lines(corpus, args.split, args.validation_fraction,
                               args.split_seed, args.limit)
         recognizer = load_recognizer(args.model_dir, args.batch_size)
+        lm = None if args.no_lm else (lm or recognizer.lm)
         result = {"task": "recognition", "data": str(args.data), "model": str(recognizer.bundle.path),
                   "split": args.split,
                   **evaluate_recognition(recognizer, corpus.strokes, corpus.texts, args.beam_width,
-                                         say)}
+                                         say, lm=lm)}
     else:
         texts = read_texts(args.texts, args.set)
         biases = parse_biases(args.biases)
@@ -180,11 +190,12 @@ def format_result(result: dict) -> str:
     """The human-readable report of `run`."""
     if result["task"] == "recognition":
         lines = [f"{result['lines']} lines ({result['split']}) of {result['data']}, model {result['model']}"]
-        for name in ("greedy", "beam"):
+        for name in ("greedy", "beam", "beam_lm"):
             if name in result:
                 r = result[name]
-                label = f"beam {r['beam_width']}" if name == "beam" else "greedy"
-                lines.append(f"  {label:<10} CER {100 * r['cer']:6.2f}%  WER {100 * r['wer']:6.2f}%  "
+                label = {"greedy": "greedy", "beam": f"beam {r.get('beam_width')}",
+                         "beam_lm": f"beam {r.get('beam_width')} + LM"}[name]
+                lines.append(f"  {label:<15} CER {100 * r['cer']:6.2f}%  WER {100 * r['wer']:6.2f}%  "
                              f"({r['seconds']:.1f} s)")
         return "\n".join(lines)
     scorer = result["scoring_recognizer"]

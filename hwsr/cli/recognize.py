@@ -12,6 +12,13 @@ import numpy as np
 from hwsr import evaluation
 from hwsr.cli.models import load_recognizer
 from hwsr.console import CLIError
+from hwsr.decoding import (
+    DEFAULT_BEAM_WIDTH,
+    DEFAULT_CANDIDATES,
+    DEFAULT_LM_WEIGHT,
+    DEFAULT_OOV_PENALTY,
+    DEFAULT_WORD_BONUS,
+)
 
 EPILOG = """\
 inputs:
@@ -24,6 +31,7 @@ inputs:
 examples:
   hwsr recognize note.inkml
   hwsr recognize --beam-width 16 --json a.json b.xml
+  hwsr recognize --no-lm note.inkml          # greedy, without the language model
   hwsr recognize --model-dir runs/recognition --json ../shared/data/iam_ondb_lines
 """
 
@@ -39,12 +47,37 @@ def add_parser(subparsers) -> None:
     )
     p.add_argument("files", nargs="+", metavar="FILE", help="ink files or corpus folders")
     p.add_argument("--model-dir", help="recognition model dir (default: the shipped model)")
-    p.add_argument("--beam-width", type=int, default=0, metavar="N",
-                   help="decode with a CTC beam search of width N (default 0: greedy)")
+    p.add_argument("--beam-width", type=int, default=None, metavar="N",
+                   help="CTC beam search of width N; 0: greedy, without language model (default: "
+                   f"beam {DEFAULT_BEAM_WIDTH} with the language model when there is one, else greedy)")
+    g = p.add_argument_group("language model (the shipped recogniser uses the shipped one by default)")
+    g.add_argument("--no-lm", action="store_true", help="read without a language model")
+    g.add_argument("--lm", metavar="FILE", help="a character language model file (scripts/build_lm.py)")
+    g.add_argument("--lm-weight", type=float, default=DEFAULT_LM_WEIGHT, metavar="W",
+                   help=f"weight of the language model's log probability [{DEFAULT_LM_WEIGHT}]")
+    g.add_argument("--word-bonus", type=float, default=DEFAULT_WORD_BONUS, metavar="B",
+                   help=f"score bonus per word [{DEFAULT_WORD_BONUS}]")
+    g.add_argument("--oov-penalty", type=float, default=DEFAULT_OOV_PENALTY, metavar="P",
+                   help=f"score penalty per word outside the model's lexicon [{DEFAULT_OOV_PENALTY}]")
+    p.add_argument("--candidates", type=int, default=DEFAULT_CANDIDATES, metavar="N",
+                   help=f"N-best readings per line in --json (beam search) [{DEFAULT_CANDIDATES}]")
     p.add_argument("--batch-size", type=int, default=16, metavar="N", help="lines per model call")
     p.add_argument("--json", action="store_true",
-                   help="print one JSON object with the text and score of every line")
+                   help="print one JSON object with the text, score and candidates of every line")
     p.set_defaults(func=run)
+
+
+def lm_options(args, recognizer) -> dict:
+    """``recognize()`` keyword arguments for the decoding flags, with the language model
+    resolved: ``--lm FILE`` (loaded already), none with ``--no-lm``, else the recogniser's."""
+    if args.candidates < 1:
+        raise CLIError(f"--candidates must be >= 1, got {args.candidates}")
+    lm = None if args.no_lm else (args.lm_model if args.lm else recognizer.lm)
+    if args.beam_width == 0 or (args.beam_width is None and lm is None):
+        return {"method": "greedy", "lm": None}
+    return {"method": "beam", "beam_width": args.beam_width or DEFAULT_BEAM_WIDTH, "lm": lm,
+            "lm_weight": args.lm_weight, "word_bonus": args.word_bonus, "oov_penalty": args.oov_penalty,
+            "candidates": args.candidates}
 
 
 def decoding_options(beam_width: int) -> dict:
@@ -100,14 +133,22 @@ def read_lines(source: str) -> list[tuple[str, np.ndarray]]:
 
 
 def run(args) -> int:
-    options = decoding_options(args.beam_width)
+    from hwsr.language_model import CharNgramLM
+
+    decoding_options(args.beam_width or 0)
+    if args.no_lm and args.lm:
+        raise CLIError("--no-lm and --lm FILE contradict each other: give one")
+    args.lm_model = CharNgramLM.load(args.lm) if args.lm else None  # Fails before the slow loading.
     sources = [line for f in args.files for line in read_lines(f)]
     recognizer = load_recognizer(args.model_dir, args.batch_size)
+    options = lm_options(args, recognizer)
     results = recognizer.recognize([s for _, s in sources], **options)
     if args.json:
+        lm = options.pop("lm")
         out = {
             "model": str(recognizer.bundle.path),
             **options,
+            "language_model": lm.path if lm is not None else None,
             "lines": [{"source": name, **r.to_dict()} for (name, _), r in zip(sources, results)],
         }
         json.dump(out, sys.stdout, ensure_ascii=False, indent=2)

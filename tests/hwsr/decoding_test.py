@@ -8,13 +8,17 @@ import pytest
 from hwsr.alphabet import Alphabet
 from hwsr.decoding import (
     Decoded,
+    LMScorer,
     beam_search_decode,
     collapse,
     ctc_log_likelihood,
     decode,
     greedy_decode,
+    lexicon_word,
     log_softmax,
+    prefix_beam_search,
 )
+from hwsr.language_model import CharNgramLM
 
 
 def reference_greedy(logits, lengths):
@@ -172,3 +176,121 @@ def test_bad_arguments_are_reported():
         greedy_decode(logits, [4, 5])
     with pytest.raises(ValueError, match="outside"):
         ctc_log_likelihood(logits, [4, 4], [[0], [1]])
+
+
+# Prefix beam search with a language model ----------------------------------------------------
+
+CAT_ALPHABET = Alphabet("acot ")  # Codes: a=2, c=3, o=4, t=5, space=6.
+
+
+@pytest.fixture(scope="module")
+def cat_lm():
+    return CharNgramLM.estimate(["a cat", "the cat sat", "cat", "my cat", "cats and a cat"] * 5,
+                                "acdehmnost ", order=4, lexicon=["a", "cat", "cats"])
+
+
+def frames(*spec) -> np.ndarray:
+    """``[1, T, 7]`` logits: one frame per ``{code: logit}`` (others 0), blanks between."""
+    rows = []
+    for scores in spec:
+        row = np.zeros(len(CAT_ALPHABET), np.float32)
+        for code, value in scores.items():
+            row[code] = value
+        blank = np.zeros(len(CAT_ALPHABET), np.float32)
+        blank[0] = 8.0
+        rows += [row, blank]
+    return np.stack(rows)[np.newaxis]
+
+
+def ambiguous_cat():
+    """Ink that reads "cot" by a hair: the vowel frame gives 'o' a little more than 'a'."""
+    return frames({3: 8.0}, {4: 6.2, 2: 6.0}, {5: 8.0})
+
+
+def test_prefix_beam_search_without_lm_finds_what_tensorflow_finds():
+    rng = np.random.default_rng(5)
+    for _ in range(5):
+        logits = (rng.normal(size=[4, 10, 5]) * 3).astype(np.float32)
+        lengths = np.array([10, 8, 5, 1])
+        ours = prefix_beam_search(logits, lengths, beam_width=8, prune_log_prob=-np.inf)
+        tf_codes = beam_search_decode(logits, lengths, beam_width=8)
+        assert [line[0].codes for line in ours] == tf_codes
+        exact = ctc_log_likelihood(logits, lengths, tf_codes)
+        assert all(line[0].score <= e + 1e-6 for line, e in zip(ours, exact))  # Kept alignments only.
+
+
+def test_wide_prefix_beam_search_is_exact():
+    rng = np.random.default_rng(6)
+    logits = (rng.normal(size=[3, 5, 3]) * 2).astype(np.float32)
+    for b, line in enumerate(prefix_beam_search(logits, [5, 5, 5], beam_width=100, top_paths=4,
+                                                prune_log_prob=-np.inf)):
+        table = brute_force_labellings(logits[b], 5)
+        ranked = sorted(table, key=table.get, reverse=True)[:4]
+        assert [tuple(c.codes) for c in line] == ranked
+        np.testing.assert_allclose([c.score for c in line], [table[k] for k in ranked], atol=1e-6)
+
+
+def test_lm_weight_zero_is_the_plain_beam_search(cat_lm, random_batch):
+    logits, lengths = random_batch
+    alphabet = Alphabet("acot")  # 6 codes, as the logits.
+    scorer = LMScorer(cat_lm, alphabet, weight=0.0, word_bonus=0.0)
+    plain = prefix_beam_search(logits, lengths, beam_width=6, top_paths=3, alphabet=alphabet)
+    with_lm = prefix_beam_search(logits, lengths, beam_width=6, top_paths=3, scorer=scorer)
+    assert [[(c.codes, c.text) for c in line] for line in with_lm] == \
+        [[(c.codes, c.text) for c in line] for line in plain]
+    np.testing.assert_allclose([c.score for line in with_lm for c in line],
+                               [c.score for line in plain for c in line], atol=1e-9)
+
+
+def test_the_language_model_fixes_an_ambiguous_reading(cat_lm):
+    logits = ambiguous_cat()
+    assert CAT_ALPHABET.decode(greedy_decode(logits, [logits.shape[1]])[0]) == "cot"
+    plain = prefix_beam_search(logits, [logits.shape[1]], beam_width=8, alphabet=CAT_ALPHABET)
+    assert plain[0][0].text == "cot"
+    scorer = LMScorer(cat_lm, CAT_ALPHABET, weight=0.5)
+    fixed = decode(logits, [logits.shape[1]], CAT_ALPHABET, method="beam", beam_width=8, scorer=scorer,
+                   top_paths=3)[0]
+    assert fixed.text == "cat"
+    assert [c.text for c in fixed.candidates[:2]] == ["cat", "cot"]
+    assert fixed.score == pytest.approx(ctc_log_likelihood(logits, [logits.shape[1]], [fixed.codes])[0])
+
+
+def test_n_best_candidates_are_distinct_and_ranked(cat_lm, random_batch):
+    logits, lengths = random_batch
+    alphabet = Alphabet("acot")
+    scorer = LMScorer(cat_lm, alphabet, weight=0.7, word_bonus=0.5)
+    for scorer_or_none in (scorer, None):
+        for d in decode(logits, lengths, alphabet, method="beam", beam_width=8, scorer=scorer_or_none,
+                        top_paths=5):
+            scores = [c.score for c in d.candidates]
+            assert 1 <= len(d.candidates) <= 5 and scores == sorted(scores, reverse=True)
+            assert len({tuple(c.codes) for c in d.candidates}) == len(d.candidates)
+            assert d.candidates[0].codes == d.codes and d.candidates[0].text == d.text
+    greedy = decode(logits, lengths, alphabet, method="greedy")
+    assert all(len(d.candidates) == 1 and d.candidates[0].score == d.score for d in greedy)
+
+
+def test_word_bonus_and_lexicon_penalty(cat_lm):
+    # "c t" (two words) against "ct" (one), the gap frame a little more blank than space:
+    # a word bonus tips the balance.
+    logits = frames({3: 8.0}, {6: 1.0, 0: 1.2}, {5: 8.0})
+    n = [logits.shape[1]]
+    texts = {bonus: prefix_beam_search(logits, n, 8, LMScorer(cat_lm, CAT_ALPHABET, 0.0, bonus))[0][0].text
+             for bonus in (0.0, 3.0)}
+    assert texts == {0.0: "ct", 3.0: "c t"}
+    # "cot" is out of the lexicon, "cat" in it: a penalty alone (no LM weight) fixes the reading.
+    oov = LMScorer(cat_lm, CAT_ALPHABET, weight=0.0, oov_penalty=5.0)
+    assert prefix_beam_search(ambiguous_cat(), [ambiguous_cat().shape[1]], 8, oov)[0][0].text == "cat"
+    assert lexicon_word('"Cat,') == "cat" and lexicon_word("1990") == "" and lexicon_word("don't") == "don't"
+    no_lexicon = CharNgramLM.estimate(["cat"], "act", order=2)
+    with pytest.raises(ValueError, match="lexicon"):
+        LMScorer(no_lexicon, CAT_ALPHABET, oov_penalty=1.0)
+
+
+def test_greedy_cannot_take_a_language_model(cat_lm):
+    with pytest.raises(ValueError, match="greedy"):
+        decode(ambiguous_cat(), [6], CAT_ALPHABET, method="greedy", scorer=LMScorer(cat_lm, CAT_ALPHABET))
+    with pytest.raises(ValueError, match="top_paths"):
+        prefix_beam_search(ambiguous_cat(), [6], beam_width=2, top_paths=3)
+    with pytest.raises(ValueError, match="classes"):
+        prefix_beam_search(ambiguous_cat(), [6], scorer=LMScorer(cat_lm, Alphabet("ac")))
