@@ -13,7 +13,7 @@ def make_grpc_server(registry: ModelRegistry, host: str = "127.0.0.1", port: int
                      limits: ConnectionLimits | None = None):
     """A started ``grpc.Server``; returns ``(server, bound_port)`` (``port=0`` picks one).
 
-    Calls run on ``limits.grpc_workers`` threads; beyond ``limits.max_pending`` calls in
+    Calls run on ``limits.workers`` threads; beyond ``limits.max_pending`` calls in
     flight, gRPC itself answers ``RESOURCE_EXHAUSTED`` at once instead of queueing.
     """
     limits = limits or ConnectionLimits()
@@ -69,7 +69,7 @@ def make_grpc_server(registry: ModelRegistry, host: str = "127.0.0.1", port: int
             return response
 
     size = registry.limits.max_body_bytes
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=limits.grpc_workers,
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=limits.workers,
                                                     thread_name_prefix="hwsr-grpc"),
                          maximum_concurrent_rpcs=limits.max_pending,
                          options=[("grpc.max_receive_message_length", size),

@@ -20,6 +20,7 @@ import json
 import re
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from hwsr.serving.connection_limits import ConnectionLimits
@@ -44,7 +45,8 @@ def busy_answer(message: str) -> bytes:
 
 class BoundedHTTPServer(ThreadingHTTPServer):
     """A thread per connection, at most ``limits.max_connections`` of them; quiet on
-    disconnects. ``pending`` bounds the requests admitted to the models."""
+    disconnects. ``pending`` bounds the requests admitted to the models, which ``workers``
+    (``limits.workers`` threads) run first come first served."""
 
     daemon_threads = True
 
@@ -53,7 +55,12 @@ class BoundedHTTPServer(ThreadingHTTPServer):
         self.request_queue_size = limits.backlog  # Read by server_activate (listen).
         self._connections = threading.BoundedSemaphore(limits.max_connections)
         self.pending = threading.BoundedSemaphore(limits.max_pending)
+        self.workers = ThreadPoolExecutor(limits.workers, thread_name_prefix="hwsr-rest")
         super().__init__(address, handler)
+
+    def server_close(self):
+        super().server_close()
+        self.workers.shutdown(wait=False, cancel_futures=True)
 
     def process_request(self, request, client_address):
         if not self._connections.acquire(blocking=False):
@@ -179,8 +186,9 @@ class _Handler(BaseHTTPRequestHandler):
             limit = self.server.limits.max_pending
             raise RequestError(503, f"server busy: {limit} requests already admitted (--max-queued); "
                                     "retry later")
-        try:
-            return self.registry.predict(name, version, signature, inputs)
+        try:  # In line behind the admitted requests, not in a race for the registry's slots.
+            return self.server.workers.submit(self.registry.predict, name, version, signature,
+                                              inputs).result()
         finally:
             pending.release()
 

@@ -38,8 +38,9 @@ def add_parser(subparsers) -> None:
     p.add_argument("--timeout", type=float, default=ConnectionLimits.timeout, metavar="S",
                    help="seconds a REST connection may stay silent, idle or mid-request, before it "
                    f"is closed (default {ConnectionLimits.timeout:g})")
-    p.add_argument("--grpc-workers", type=int, default=ConnectionLimits.grpc_workers, metavar="N",
-                   help=f"threads running gRPC calls (default {ConnectionLimits.grpc_workers})")
+    p.add_argument("--workers", type=int, default=ConnectionLimits.workers, metavar="N",
+                   help="threads running admitted requests, first come first served, on each of REST "
+                   f"and gRPC (default {ConnectionLimits.workers})")
     p.add_argument("--verbose", action="store_true", help="log every request")
     p.set_defaults(func=run)
 
@@ -52,9 +53,9 @@ def run(args: argparse.Namespace) -> int:
         raise CLIError("--max-body-mb and --max-concurrent must be positive")
     try:
         connections = ConnectionLimits(args.backlog, args.timeout, args.max_connections,
-                                       args.max_queued, args.grpc_workers)
+                                       args.max_queued, args.workers)
     except ValueError:
-        raise CLIError("--max-queued, --max-connections, --backlog, --timeout and --grpc-workers "
+        raise CLIError("--max-queued, --max-connections, --backlog, --timeout and --workers "
                        "must be positive") from None
     limits = ServerLimits(max_body_bytes=int(args.max_body_mb * 1024 * 1024),
                           max_concurrent=args.max_concurrent)

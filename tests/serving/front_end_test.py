@@ -163,6 +163,18 @@ def test_requests_beyond_max_pending_get_503_at_once(serve):
     assert post(port) == (200, {"outputs": [2.0, 4.0]})  # One output: TF Serving gives it bare.
 
 
+def test_admitted_requests_wait_in_line_for_the_workers(serve):
+    registry, _, port = serve(ConnectionLimits(workers=1))
+    registry.gate.clear()
+    with ThreadPoolExecutor(3) as pool:
+        admitted = [pool.submit(post, port) for _ in range(3)]
+        wait_until(lambda: registry.waiting == 1)
+        time.sleep(0.3)
+        assert registry.waiting == 1  # The other two are in line, not inside the registry.
+        registry.gate.set()
+        assert [f.result()[0] for f in admitted] == [200, 200, 200]
+
+
 def test_connections_beyond_max_connections_get_503_and_are_closed(serve):
     _, _, port = serve(ConnectionLimits(max_connections=2))
     idle = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(2)]

@@ -67,7 +67,7 @@ def test_serve_names_unknown_models(tmp_path, capsys, models):
 
 
 @pytest.mark.parametrize("flag", ["--max-queued", "--max-connections", "--backlog", "--timeout",
-                                  "--grpc-workers"])
+                                  "--workers"])
 def test_serve_refuses_non_positive_connection_limits(tmp_path, capsys, flag):
     assert main(["serve", "--export-dir", str(tmp_path), flag, "0"]) == 2
     assert "must be positive" in capsys.readouterr().err
