@@ -8,10 +8,15 @@ and repeats merged (Graves et al. 2006, https://www.cs.toronto.edu/~graves/icml_
 
 Example:
 
->>> out = model({"strokes": strokes, "lengths": lengths})
->>> codes = greedy_decode(out["logits"], out["logit_lengths"])
->>> lines = decode(out["logits"], out["logit_lengths"], alphabet, method="beam", beam_width=16)
->>> lines[0].text, lines[0].score
+>>> from hwsr.alphabet import Alphabet
+>>> alphabet = Alphabet.iam_ondb()
+>>> h, i = alphabet.encode("hi")
+>>> logits = np.zeros((1, 4, len(alphabet)), "float32")
+>>> logits[0, [0, 1, 2, 3], [h, 0, i, 0]] = 8.0  # Frames: h, blank, i, blank.
+>>> alphabet.decode(greedy_decode(logits, np.array([4]))[0])
+'hi'
+>>> decode(logits, np.array([4]), alphabet, method="beam", beam_width=4)[0].text
+'hi'
 """
 
 from __future__ import annotations

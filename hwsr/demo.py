@@ -9,11 +9,12 @@ import time
 from pathlib import Path
 
 from hwsr.console import CLIError, run_command
+from hwsr.defaults import DEFAULT_BIAS
 
 DEFAULT_TEXT = "Quick brown foxes jump over 12 lazy dogs!"
 
 
-def demo(text: str, out: Path, seed: int = 1, bias: float = 1.0) -> dict:
+def demo(text: str, out: Path, seed: int = 1, bias: float = DEFAULT_BIAS) -> dict:
     """Writes ``text`` to ``out/demo.svg`` and ``out/demo.png`` and reads it back.
 
     Returns ``{"lines", "points", "seconds", "read", "cer"}``.
@@ -45,7 +46,7 @@ def main(argv=None) -> int:
     p.add_argument("--text", default=DEFAULT_TEXT)
     p.add_argument("--out", default="out", help="output folder [out]")
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--bias", type=float, default=1.0)
+    p.add_argument("--bias", type=float, default=DEFAULT_BIAS)
     p.add_argument("--debug", action="store_true", help="show tracebacks")
     args = p.parse_args(argv)
     out = Path(args.out)

@@ -60,8 +60,10 @@ class FocalCTCLoss(keras.losses.Loss):
     Example:
 
     >>> loss = FocalCTCLoss(gamma=0.5)
-    >>> value = loss({"labels": labels, "label_lengths": n},
-    ...              {"logits": logits, "logit_lengths": t})
+    >>> y_true = {"labels": np.array([[3, 4]]), "label_lengths": np.array([2])}
+    >>> y_pred = {"logits": np.zeros((1, 6, 10), "float32"), "logit_lengths": np.array([6])}
+    >>> float(loss(y_true, y_pred)) > 0.0
+    True
     """
 
     def __init__(self, gamma: float = 0.0, alpha: float = 1.0, name="focal_ctc_loss", **kwargs):

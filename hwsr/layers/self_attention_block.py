@@ -19,8 +19,10 @@ class SelfAttentionBlock(keras.layers.Layer):
 
     Example:
 
-    >>> block = SelfAttentionBlock(num_heads=2, key_dim=32)
-    >>> y = block(encoder_states, lengths)   # same shape as encoder_states
+    >>> block = SelfAttentionBlock(num_heads=2, key_dim=8)
+    >>> states = np.random.default_rng(0).normal(size=(2, 5, 16)).astype("float32")
+    >>> tuple(block(states, np.array([5, 3])).shape)  # Same shape; frames past 3 are zero.
+    (2, 5, 16)
     """
 
     def __init__(self, num_heads: int = 2, key_dim: int = 32, dropout: float = 0.0, **kwargs):

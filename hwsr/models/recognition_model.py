@@ -35,8 +35,11 @@ class HandwritingRecognitionModel(keras.Model):
 
     Example:
 
-    >>> model = HandwritingRecognitionModel(vocabulary_size=83, offset_scale=(42., 37.))
-    >>> out = model({"strokes": strokes, "lengths": lengths})
+    >>> model = HandwritingRecognitionModel(vocabulary_size=83, offset_scale=(42.0, 37.0), units=16,
+    ...                                     num_layers=2, attention_key_dim=8)
+    >>> out = model({"strokes": np.zeros((2, 40, 3), "float32"), "lengths": np.array([40, 25])})
+    >>> out["logits"].shape[-1], np.asarray(out["logit_lengths"]).tolist()  # 40 -> 21 points -> 11 frames
+    (83, [11, 7])
     """
 
     def __init__(

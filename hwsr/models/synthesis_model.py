@@ -40,9 +40,10 @@ class HandwritingSynthesisModel(keras.Model):
 
     Example:
 
-    >>> model = HandwritingSynthesisModel(vocabulary_size=83, units=256)
-    >>> out = model({"strokes": strokes, "chars": chars})
-    >>> out["params"].shape   # [B, T, 121]
+    >>> model = HandwritingSynthesisModel(vocabulary_size=83, units=32)
+    >>> out = model({"strokes": np.zeros((2, 10, 3), "float32"), "chars": np.array([[3, 4, 5], [6, 7, 0]])})
+    >>> tuple(out["params"].shape)  # [B, T, 1 + 6 * 20]
+    (2, 10, 121)
     """
 
     def __init__(

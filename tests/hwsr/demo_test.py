@@ -14,7 +14,9 @@ def test_demo_writes_and_reads_back_a_sentence(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "text:       A short demo, 2 lines?" in out
     cer = float(re.search(r"CER:\s+([\d.]+) %", out).group(1))
-    assert 0.0 <= cer <= 100.0
+    # The shipped models read this sentence back at 9.1 % (one character of 22 wrong, "?" read
+    # as "I"); a bound of 25 % fails if either model or the pipeline between them breaks.
+    assert cer <= 25.0
     pixels = np.asarray(Image.open(tmp_path / "demo.png").convert("L"))
     assert pixels.min() < 128 < pixels.max()
     assert (tmp_path / "demo.svg").read_text().startswith("<svg")

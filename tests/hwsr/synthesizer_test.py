@@ -41,8 +41,15 @@ def test_write_wraps_long_text_into_lines(synth):
 
 
 def test_style_from_user_strokes(synth, synthetic_strokes):
-    lines = synth.generate("abc", seed=1, style=(synthetic_strokes, "oil"))
-    assert len(lines) == 1
+    primed = synth.generate("abc", seed=1, style=(synthetic_strokes, "oil"))
+    assert len(primed) == 1
+    again = synth.generate("abc", seed=1, style=(synthetic_strokes, "oil"))
+    np.testing.assert_array_equal(primed[0], again[0])
+    # The priming state changes what is written: not the unprimed line, nor another writer's.
+    plain = synth.generate("abc", seed=1)[0]
+    other = synth.generate("abc", seed=1, style=(synthetic_strokes[::-1].copy(), "lio"))[0]
+    for line in (plain, other):
+        assert line.shape != primed[0].shape or not np.allclose(line, primed[0])
 
 
 def test_empty_and_overlong_text_rejected(synth):
