@@ -32,15 +32,7 @@ logger = logging.getLogger(__name__)
 #: The IAM-OnDB marker that stands for a line break inside a CSR line (form a08-551z).
 LINE_BREAK_MARKER = "%" * 11
 
-__all__ = ["LINE_BREAK_MARKER", "is_iam_ondb_dir", "read_csr_lines", "read_iam_ondb", "read_line_xml"]
-
-
-def read_line_xml(path: str | os.PathLike):
-    """Reads one ``lineStrokes`` XML file into ``[T, 3]`` ``[eos, dx, dy]`` float32 strokes.
-
-    The same function as `hwsr.ink.read_iam_xml` (kept here for discoverability).
-    """
-    return read_iam_xml(path)
+__all__ = ["LINE_BREAK_MARKER", "is_iam_ondb_dir", "read_csr_lines", "read_iam_ondb"]
 
 
 def is_iam_ondb_dir(path: str | os.PathLike) -> bool:

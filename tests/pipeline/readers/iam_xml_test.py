@@ -7,13 +7,13 @@ import logging
 import numpy as np
 import pytest
 
+from hwsr.ink import read_iam_xml
 from hwsr.pipeline.readers.errors import CorpusFormatError
 from hwsr.pipeline.readers.iam_xml import (
     LINE_BREAK_MARKER,
     is_iam_ondb_dir,
     read_csr_lines,
     read_iam_ondb,
-    read_line_xml,
 )
 from hwsr.pipeline.readers.npz_lines import read_npz_lines
 
@@ -119,7 +119,7 @@ def test_truncated_xml_names_the_file_and_line(tmp_path):
     with pytest.raises(CorpusFormatError, match=r"a01-000u-02\.xml: line \d+, column \d+: malformed XML"):
         read_iam_ondb(tmp_path)
     with pytest.raises(ValueError, match=r"a01-000u-02\.xml: line \d+"):
-        read_line_xml(bad)
+        read_iam_xml(bad)
 
 
 def test_non_numeric_coordinate_names_the_line(tmp_path):
@@ -136,13 +136,13 @@ def test_missing_attribute_and_empty_stroke_set(tmp_path):
     path = tmp_path / "x-01.xml"
     path.write_text(_xml([[(1, 2)]]).replace(' y="2"', ""))
     with pytest.raises(ValueError, match=r"x-01\.xml: line \d+: <Point> attribute y is missing"):
-        read_line_xml(path)
+        read_iam_xml(path)
     path.write_text(_xml([]))
     with pytest.raises(ValueError, match=r"x-01\.xml: no points"):
-        read_line_xml(path)
+        read_iam_xml(path)
     path.write_text('<?xml version="1.0"?>\n<ink><trace>1 2</trace></ink>\n')
     with pytest.raises(ValueError, match="expected <WhiteboardCaptureSession>"):
-        read_line_xml(path)
+        read_iam_xml(path)
 
 
 def test_csr_section_is_required(tmp_path):
@@ -208,10 +208,10 @@ def test_real_form_without_writer_suffix(real):
     assert ids == [f"a01-003-{k:02d}" for k in range(1, 8)]
 
 
-def test_read_line_xml_on_a_real_file(real, shared_data):
+def test_read_iam_xml_on_a_real_file(real, shared_data):
     _, reference, index = real
     path = shared_data / "iam_ondb_raw_sample" / "lineStrokes" / "a01" / "a01-000" / "a01-000u-01.xml"
-    strokes = read_line_xml(path)
+    strokes = read_iam_xml(path)
     np.testing.assert_array_equal(strokes, reference.strokes[index["a01-000u-01"]])
     assert strokes[0].tolist() == [0.0, 0.0, 0.0] and strokes[-1, 0] == 1
 
@@ -222,4 +222,4 @@ def test_real_truncated_file(shared_data, tmp_path):
     bad = tmp_path / "a01-000u-01.xml"
     bad.write_bytes(data[: len(data) // 3])
     with pytest.raises(ValueError, match=r"a01-000u-01\.xml: line \d+, column \d+: malformed XML"):
-        read_line_xml(bad)
+        read_iam_xml(bad)
