@@ -39,11 +39,19 @@ def check_strokes(strokes, lengths, limits: ExportLimits, max_batch: bool = True
     return checks
 
 
+def ctc_log_likelihood(labels, label_lengths, logits, logit_lengths):
+    """``[B]`` ``log P(labels | logits)`` summed over all CTC alignments: the score of
+    `hwsr.Recognizer` (`hwsr.decoding.ctc_log_likelihood`), as graph ops."""
+    return -tf.nn.ctc_loss(labels, tf.cast(logits, tf.float32), label_lengths, logit_lengths,
+                           logits_time_major=False, blank_index=0)
+
+
 def recognition_functions(bundle: ModelBundle, limits: ExportLimits) -> dict:
     """The SavedModel endpoints: ``{name: (fn, input_signature)}``, ``recognize`` first.
 
-    ``recognize(strokes [B, T, 3] float32, lengths [B] int32)`` returns ``text [B]`` (string),
-    ``scores [B]`` (log-probability of the best CTC path), ``labels [B, T']`` and
+    ``recognize(strokes [B, T, 3] float32, lengths [B] int32)`` returns ``text [B]`` (string,
+    greedy decoding), ``scores [B]`` (``log P(text | ink)`` summed over CTC alignments, the
+    score `hwsr.Recognizer` gives), ``labels [B, T']`` and
     ``label_lengths [B]``; ``recognize_logits`` adds ``logits [B, T', C]`` and
     ``logit_lengths [B]``.
     """
@@ -53,10 +61,10 @@ def recognition_functions(bundle: ModelBundle, limits: ExportLimits) -> dict:
         with tf.control_dependencies(check_strokes(strokes, lengths, limits)):
             strokes = tf.identity(strokes)
         out = model({"strokes": strokes, "lengths": lengths}, training=False)
-        labels, label_lengths, scores = ctc_greedy_decode(out["logits"], out["logit_lengths"])
+        labels, label_lengths, _ = ctc_greedy_decode(out["logits"], out["logit_lengths"])
         result = {
             "text": decode_labels(labels, alphabet),
-            "scores": scores,
+            "scores": ctc_log_likelihood(labels, label_lengths, out["logits"], out["logit_lengths"]),
             "labels": labels,
             "label_lengths": label_lengths,
         }
@@ -78,7 +86,9 @@ def tflite_recognize_function(bundle: ModelBundle, limits: ExportLimits):
     """``(fn, input_signature)`` for the TFLite recogniser, all shapes static.
 
     ``recognize(strokes [1, N, 3], lengths [1])`` -> ``labels [1, N]`` int32 (alphabet codes,
-    0-padded), ``label_lengths [1]``, ``scores [1]``; ``N = limits.tflite_points``. Longer
+    0-padded), ``label_lengths [1]``, ``scores [1]`` (best path: CTC's forward sum needs a
+    loop TFLite builtins lack), ``logits [1, N', C]`` and ``logit_lengths [1]`` (from which
+    the host computes `hwsr.Recognizer`'s text and score); ``N = limits.tflite_points``. Longer
     lines must be cut by the caller. The model's parts are called one by one so that the
     feature sequence keeps a static length (point dropping makes it data-dependent), which
     keeps the LSTM loops convertible to builtin ops.
@@ -98,6 +108,7 @@ def tflite_recognize_function(bundle: ModelBundle, limits: ExportLimits):
             h = model.attention(h, logit_lengths, training=False)
         logits = model.classifier(h)
         labels, label_lengths, scores = ctc_greedy_decode(logits, logit_lengths)
-        return {"labels": labels, "label_lengths": label_lengths, "scores": scores}
+        return {"labels": labels, "label_lengths": label_lengths, "scores": scores,
+                "logits": tf.cast(logits, tf.float32), "logit_lengths": logit_lengths}
 
     return recognize, signature

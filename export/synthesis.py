@@ -6,10 +6,10 @@ import tensorflow as tf
 
 from hwsr.export.limits import ExportLimits
 from hwsr.export.text_graph import encode_text
+from hwsr.inference.synthesis_graph import SynthesisGraph
+from hwsr.inference.synthesis_io import SynthesisIO
 from hwsr.layers.mixture_density_head import split_mixture_params
-from hwsr.layers.stroke_features import StrokeFeatures
 from hwsr.model_dir import ModelBundle
-from hwsr.sampling import sample_strokes
 
 #: Inputs of ``synthesize``; every input is batched (one row per line), so both REST
 #: formats (``instances`` and ``inputs``) can express a request.
@@ -33,19 +33,18 @@ def _check(condition, *message):
 
 
 class _Synthesizer:
-    """Graph pieces shared by the two synthesis endpoints."""
+    """Graph pieces shared by the two synthesis endpoints: the checks of
+    `hwsr.inference.sampling_args` as graph assertions, then the path of
+    `hwsr.Synthesizer.generate` (`hwsr.inference.synthesis_graph.SynthesisGraph`)."""
 
     def __init__(self, bundle: ModelBundle, limits: ExportLimits):
         if not bundle.model.conditional:
             raise ValueError(f"{bundle.path}: only conditional synthesis models (text -> strokes) "
                              "can be exported")
-        self.model = bundle.model
         self.alphabet = bundle.alphabet
         self.limits = limits
-        self.mean = tf.constant(bundle.normalizer.mean, tf.float32)
-        self.std = tf.constant(bundle.normalizer.std, tf.float32)
-        self.clip = float(bundle.preprocessing.get("clip_offset_std", 15.0))
-        self.dropper = StrokeFeatures(int(bundle.preprocessing.get("downsample", 1)), (1.0, 1.0))
+        self.graph = SynthesisGraph(bundle.model,
+                                    SynthesisIO.from_bundle(bundle, max_text_length=limits.max_text_length))
 
     def batch_checks(self, text, bias, seed, max_steps):
         batch = tf.shape(text)[0]
@@ -57,43 +56,37 @@ class _Synthesizer:
             _check(tf.reduce_all(tf.stack(same)),
                    "text, bias, seed and max_steps must have one entry per line"),
             _check(tf.reduce_all(tf.math.is_finite(bias)), "bias must be a finite number"),
+            _check(tf.reduce_all((bias >= 0.0) & (bias <= self.limits.max_bias)),
+                   f"bias must be between 0 and {self.limits.max_bias:g}; got", bias),
+            _check(tf.reduce_all(max_steps >= 1), "max_steps must be at least 1; got", max_steps),
+            _check(tf.reduce_all(tf.strings.length(tf.strings.strip(text)) > 0),
+                   "text is empty: there is nothing to write"),
         ]
 
-    def normalised_prime(self, prime_strokes, prime_lengths):
-        """Row 0 of the priming strokes, point-dropped and normalised as in training."""
-        feats, n = self.dropper(prime_strokes[:1], prime_lengths[:1])
-        dxdy = (feats[0, : n[0], :2] - self.mean) / self.std
-        dxdy = tf.clip_by_value(dxdy, -self.clip, self.clip)
-        return tf.concat([feats[0, : n[0], 2:3], dxdy], axis=-1)
-
     def run(self, text, bias, seed, max_steps, prime=None, prime_chars=None):
-        chars, _ = encode_text(text, self.alphabet, self.limits.max_text_length)
-        steps = tf.clip_by_value(max_steps, 1, self.limits.max_steps)
-        strokes, lengths = sample_strokes(
-            self.model,
-            chars,
-            bias=tf.clip_by_value(bias, 0.0, self.limits.max_bias),
-            seed=tf.stack([seed[0], tf.constant(0, tf.int32)]),
-            max_steps=tf.reduce_max(steps),
-            prime_strokes=prime,
-            prime_chars=prime_chars,
-        )
-        lengths = tf.minimum(lengths, steps)
-        valid = tf.sequence_mask(lengths, tf.shape(strokes)[1], dtype=tf.float32)[..., tf.newaxis]
-        raw = tf.concat([strokes[..., :1], strokes[..., 1:] * self.std + self.mean], axis=-1)
-        return {"strokes": raw * valid, "lengths": lengths}
+        chars, lengths = encode_text(text, self.alphabet, self.limits.max_text_length)
+        with tf.control_dependencies([_check(tf.reduce_all(lengths > 0),
+                                             "text is empty: there is nothing to write")]):
+            chars = tf.identity(chars)
+        steps = tf.minimum(max_steps, self.limits.max_steps)
+        strokes, lengths = self.graph.sample(chars, bias, tf.constant(1.0), self.graph.seed_pair(seed[0]),
+                                             tf.reduce_max(steps), prime, prime_chars)
+        return self.graph.finish(strokes, lengths, steps)
 
 
 def synthesis_functions(bundle: ModelBundle, limits: ExportLimits) -> dict:
     """The SavedModel endpoints: ``{name: (fn, input_signature)}``, ``synthesize`` first.
 
     ``synthesize(text [B] string, bias [B] float32, seed [B] int32, max_steps [B] int32)``
-    returns ``strokes [B, T, 3]`` (raw-unit ``[eos, dx, dy]``, zero after each line's length)
-    and ``lengths [B]`` int32. All rows of one request draw from the random stream of
-    ``seed[0]``; ``max_steps`` is capped to ``limits.max_steps``, ``bias`` to
+    returns ``strokes [B, T, 3]`` (raw-unit ``[eos, dx, dy]`` at the training data's point
+    density, zero after each line's length) and ``lengths [B]`` int32: the strokes
+    `hwsr.Synthesizer.generate` returns for the same texts, bias, seed and max steps. All
+    rows of one request draw from the random stream of ``seed[0]``; ``max_steps`` (the
+    sampled points, at least 1) is capped to ``limits.max_steps``; ``bias`` must lie in
     ``[0, limits.max_bias]``. ``synthesize_primed`` also takes ``prime_strokes [B, P, 3]``
     (raw units), ``prime_lengths [B]`` and ``prime_text [B]``, which must be the same line in
-    every row: the network reads it first and writes in its style (Graves, section 5.5).
+    every row: the network reads it first and writes in its style (Graves, section 5.5),
+    as ``generate(style=(strokes, text))`` does.
     """
     synth = _Synthesizer(bundle, limits)
 
@@ -124,8 +117,9 @@ def synthesis_functions(bundle: ModelBundle, limits: ExportLimits) -> dict:
         ]
         with tf.control_dependencies(checks):
             text = tf.identity(text)
-        prime_codes, prime_len = encode_text(prime_text[:1], synth.alphabet, limits.max_text_length)
-        prime = synth.normalised_prime(prime_strokes, prime_lengths)
+        prime_codes, prime_len = encode_text(SynthesisGraph.prime_text(prime_text[:1]), synth.alphabet,
+                                             limits.max_text_length + 1)
+        prime = synth.graph.prime(prime_strokes[:1], prime_lengths[:1])
         return synth.run(text, bias, seed, max_steps, prime, prime_codes[0, : prime_len[0]])
 
     return {"synthesize": (synthesize, SYNTHESIS_SIGNATURE),

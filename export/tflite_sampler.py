@@ -1,10 +1,20 @@
 """Host-side drivers for the exported ``.tflite`` files (what a device app does), on LiteRT.
 
-`TFLiteRecognizer` pads a line to the fixed input length, runs ``recognize`` and decodes the
-labels with the alphabet. `TFLiteSynthesizer` runs ``decode_step`` in a loop: it draws each
-point from the mixture the step returns (with the app's own random numbers; TFLite builtins
-have no stateless RNG), feeds it back, and stops with Graves' rule (section 5.3): the window
-has moved past the last character and the pen is up.
+`TFLiteRecognizer` prepares and pads a line to the fixed input length
+(`hwsr.inference.recognition_io`), runs ``recognize`` and decodes its logits with
+`hwsr.decoding`, as `hwsr.Recognizer` does (same text, same score). `TFLiteSynthesizer`
+runs ``decode_step`` in a loop with the host-side rules of `hwsr.Synthesizer.generate`
+(`hwsr.inference.synthesis_io`: text checks, start point, priming, stopping,
+de-normalisation and point density): it draws each point from the mixture the step
+returns, feeds it back, and stops with Graves' rule (section 5.3): the window has moved
+past the last character and the pen is up.
+
+Random numbers: TFLite builtins have no stateless RNG, so the draws run on the host. With
+``noise="numpy"`` (the default, what an app without TensorFlow does) they come from
+``numpy.random.default_rng(seed)``: the same distribution as the Python API, other draws.
+With ``noise="tensorflow"`` they are the API's own stateless draws, so the strokes are
+`Synthesizer.generate`'s up to the float rounding of the TFLite kernels
+(``tests/export/parity_test.py`` states the tolerance).
 
 Example:
 
@@ -22,7 +32,14 @@ from pathlib import Path
 import numpy as np
 
 from hwsr.alphabet import Alphabet
-from hwsr.strokes import Normalizer, validate_strokes
+from hwsr.decoding import decode
+from hwsr.defaults import DEFAULT_BIAS
+from hwsr.inference.recognition_io import pad_lines, prepare_line
+from hwsr.inference.sampling_args import check_sampling_args, seed_pair
+from hwsr.inference.synthesis_io import SynthesisIO, past_end
+from hwsr.strokes import Normalizer
+
+NOISES = ("numpy", "tensorflow")
 
 
 def _interpreter(path: Path):
@@ -59,15 +76,14 @@ class TFLiteRecognizer:
 
     def recognize(self, strokes) -> tuple[str, float]:
         """``(text, score)`` of one line; lines longer than the fixed input are rejected."""
-        strokes = validate_strokes(strokes)
-        if len(strokes) > self.points:
-            raise ValueError(f"strokes have {len(strokes)} points; this .tflite recogniser takes at "
+        line = prepare_line(strokes)
+        if len(line) > self.points:
+            raise ValueError(f"strokes have {len(line)} points; this .tflite recogniser takes at "
                              f"most {self.points} (downsample the line or export with a larger size)")
-        padded = np.zeros((1, self.points, 3), np.float32)
-        padded[0, : len(strokes)] = strokes
-        out = self.runner(strokes=padded, lengths=np.array([len(strokes)], np.int32))
-        n = int(out["label_lengths"][0])
-        return self.alphabet.decode(out["labels"][0, :n]), float(out["scores"][0])
+        padded, lengths = pad_lines([line], self.points)
+        out = self.runner(strokes=padded, lengths=lengths)
+        [result] = decode(out["logits"], out["logit_lengths"], self.alphabet)
+        return result.text, result.score
 
 
 class TFLiteSynthesizer:
@@ -78,16 +94,21 @@ class TFLiteSynthesizer:
         self.text_length = int(self.meta["text_length"])
         self.state_size = sum(width for _, width in self.meta["state_layout"])
         self.normalizer = Normalizer.from_dict(self.meta["normalizer"])
+        self.io = SynthesisIO.from_parts(self.alphabet, self.normalizer, self.meta.get("preprocessing", {}))
         self.max_steps = int(self.meta["max_steps"])
 
     def encode(self, text: str) -> tuple[np.ndarray, int]:
+        """``(chars [1, U] int32, number of codes)`` of the text the step reads."""
         codes = self.alphabet.encode(text)
+        return self._chars(codes), len(codes)
+
+    def _chars(self, codes: np.ndarray) -> np.ndarray:
         if len(codes) > self.text_length:
             raise ValueError(f"text has {len(codes)} characters; this .tflite model takes at most "
-                             f"{self.text_length}")
+                             f"{self.text_length} (priming text included)")
         chars = np.zeros((1, self.text_length), np.int32)
         chars[0, : len(codes)] = codes
-        return chars, len(codes)
+        return chars
 
     def step(self, state, point, chars, bias: float) -> dict:
         """One ``decode_step`` call (all arrays batch 1)."""
@@ -106,23 +127,54 @@ class TFLiteSynthesizer:
         eos = float(rng.random() < out["eos_prob"][0])
         return np.array([eos, dx, dy], np.float32)
 
-    def synthesize(self, text: str, bias: float = 0.5, max_steps: int | None = None,
-                   seed: int | None = None) -> np.ndarray:
-        """Samples one line; returns raw-unit ``[T, 3]`` strokes (``T <= max_steps``)."""
-        chars, length = self.encode(text)
-        max_steps = min(int(max_steps or self.max_steps), self.max_steps)
-        rng = np.random.default_rng(seed)
+    def _sampler(self, noise: str, seed: int, bias: float):
+        """``draw(step_output, t) -> [eos, dx, dy]`` for ``noise``."""
+        if noise not in NOISES:
+            raise ValueError(f"noise={noise!r}: expected one of {NOISES}")
+        if noise == "numpy":
+            rng = np.random.default_rng(seed & 0x7FFFFFFF)
+            return lambda out, t: self.sample_point(out, rng)
+        from hwsr.inference.synthesis_graph import draw_point
+
+        pair = seed_pair(seed)
+        return lambda out, t: draw_point(out["params"], pair, t, bias)
+
+    def synthesize(self, text: str, bias: float = DEFAULT_BIAS, max_steps: int | None = None,
+                   seed: int = 0, style=None, dense: bool = True, noise: str = "numpy") -> np.ndarray:
+        """Writes one line as `hwsr.Synthesizer.generate` does; returns raw-unit ``[T, 3]``.
+
+        Args:
+            text: one line.
+            bias, seed, dense: as in `Synthesizer.generate` (temperature 1).
+            max_steps: bound on sampled points (default scaled to the text, at most the
+                export's ``max_steps``).
+            style: ``(strokes, text)`` of a writer to imitate (raw units).
+            noise: ``"numpy"`` or ``"tensorflow"`` random numbers (see the module notes).
+        """
+        args = check_sampling_args(bias=bias, seed=seed, max_steps=max_steps)
+        [text] = self.io.check_texts([text])
+        codes = self.alphabet.encode(text, unknown="map")
+        steps = min(args.get("max_steps") or self.io.default_max_steps([text]), self.max_steps)
+        draw = self._sampler(noise, args["seed"], args["bias"])
         state = np.zeros((1, self.state_size), np.float32)
-        point = np.zeros((1, 3), np.float32)
+        point = self.io.start_point[np.newaxis]
+        if style is not None:
+            # The network reads the writer's line first (Graves section 5.5), after the start
+            # point; sampling goes on from the line's last point.
+            prime, prime_codes = self.io.prime(*style)
+            codes = np.concatenate([prime_codes, codes])
+            for row in np.concatenate([point, prime[:-1]]):
+                state = self.step(state, row[np.newaxis], self._chars(codes), args["bias"])["new_state"]
+            point = prime[-1:]
+        chars = self._chars(codes)
         points = []
-        for _ in range(max_steps):
-            out = self.step(state, point, chars, bias)
+        for t in range(steps):
+            out = self.step(state, point, chars, args["bias"])
             state = out["new_state"]
-            new = self.sample_point(out, rng)
+            new = draw(out, t)
             points.append(new)
             point = new[np.newaxis]
-            phi = out["phi"][0]
-            past_end = phi[length] > (phi[:length].max() if length else 0.0)
-            if past_end and new[0] > 0.5:
+            if new[0] > 0.5 and past_end(out["phi"][0], len(codes)):
                 break
-        return self.normalizer.denormalize(np.stack(points))
+        [line] = self.io.finish(np.stack(points)[np.newaxis], [len(points)], dense)
+        return line

@@ -20,9 +20,9 @@ from hwsr.decoding import (
     LMScorer,
     decode,
 )
+from hwsr.inference.recognition_io import pad_lines, prepare_line
 from hwsr.line_segments import MAX_SEGMENT_POINTS, read_in_segments, space_code
 from hwsr.model_dir import PRETRAINED_DIR, ModelBundle, ModelDirError, load_model_dir
-from hwsr.strokes import validate_strokes
 
 DEFAULT_BATCH_SIZE = 16
 #: ``Recognizer(lm=SHIPPED_LM)``: the shipped character language model, when installed.
@@ -172,16 +172,11 @@ class Recognizer:
     def prepare(strokes, source: str = "strokes") -> np.ndarray:
         """Validates one line and moves its first point to the origin (row 0 ``dx, dy = 0``),
         as in the training data, so the absolute position of the ink does not matter."""
-        line = validate_strokes(strokes, source=source).copy()
-        line[0, 1:] = 0.0
-        return line
+        return prepare_line(strokes, source)
 
     def logits(self, lines: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         """Runs the model on prepared lines padded into one batch: ``(logits, logit_lengths)``."""
-        lengths = np.array([len(s) for s in lines], np.int32)
-        batch = np.zeros([len(lines), int(lengths.max()), 3], np.float32)
-        for i, s in enumerate(lines):
-            batch[i, : len(s)] = s
+        batch, lengths = pad_lines(lines)
         logits, logit_lengths = self._forward(tf.constant(batch), tf.constant(lengths))
         return logits.numpy(), logit_lengths.numpy()
 

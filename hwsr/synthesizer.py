@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 import textwrap
 from collections.abc import Sequence
@@ -11,16 +10,14 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from hwsr.alphabet import UnknownCharacterError
 from hwsr.defaults import DEFAULT_BIAS
+from hwsr.inference.sampling_args import check_sampling_args, seed_pair
+from hwsr.inference.synthesis_graph import SynthesisGraph
+from hwsr.inference.synthesis_io import MAX_TEXT_LENGTH, RAW_POINTS_PER_CHAR, SynthesisIO
 from hwsr.model_dir import PRETRAINED_DIR, ModelBundle, ModelDirError, load_model_dir
-from hwsr.sampling import sample_strokes
-from hwsr.strokes import drop_points, interpolate_points, validate_strokes
 from hwsr.strokes.hand import match_hand
 
-#: Raw IAM-OnDB points per character (median ~22); max steps allow twice that.
-RAW_POINTS_PER_CHAR = 25
-MAX_TEXT_LENGTH = 200
+__all__ = ["MAX_TEXT_LENGTH", "RAW_POINTS_PER_CHAR", "Synthesizer", "scribble", "wrap_text"]
 
 
 class Synthesizer:
@@ -40,10 +37,12 @@ class Synthesizer:
         self.model = bundle.model
         self.alphabet = bundle.alphabet
         self.normalizer = bundle.normalizer
-        self.downsample = int(bundle.preprocessing.get("downsample", 1))
-        self.clip = bundle.preprocessing.get("clip_offset_std")
-        mean, std = np.asarray(self.normalizer.mean), np.asarray(self.normalizer.std)
-        self._start_point = np.array([0.0, *(-mean / std)], np.float32)
+        # Text checks, start point, priming and output rules shared with the exports and server.
+        self.io = SynthesisIO.from_bundle(bundle)
+        self.downsample = self.io.downsample
+        self.clip = self.io.clip
+        self._start_point = self.io.start_point
+        self._graph = SynthesisGraph(self.model, self.io)
         # One graph each for plain and primed sampling, whatever the batch, text length and
         # priming length: every call with new shapes would otherwise trace the loop again.
         plain = (
@@ -94,63 +93,28 @@ class Synthesizer:
         if style is None:
             return None, None
         if isinstance(style, (int, np.integer)):
-            strokes, text = self.load_style(int(style))
-            downsampled = True
-        else:
-            strokes, text = style
-            downsampled = False
-        strokes = validate_strokes(strokes, source="style strokes")
-        if not downsampled:
-            strokes = drop_points(strokes, self.downsample)
-        norm = self.normalizer.normalize(strokes)
-        if self.clip:
-            norm[:, 1:] = np.clip(norm[:, 1:], -self.clip, self.clip)
-        codes = self.alphabet.encode(text.strip() + " ", source="style text")
-        return norm, codes
+            # Bundled styles are stored at the model's density.
+            return self.io.prime(*self.load_style(int(style)), at_model_density=True)
+        strokes, text = style
+        return self.io.prime(strokes, text)
 
     # Generation ------------------------------------------------------------------------------
 
     def _sample_graph(self, chars, bias, temperature, seed, max_steps, prime_strokes=None, prime_chars=None):
-        return sample_strokes(
-            self.model,
-            chars,
-            bias=bias,
-            seed=seed,
-            max_steps=max_steps,
-            temperature=temperature,
-            start_point=self._start_point,
-            prime_strokes=prime_strokes,
-            prime_chars=prime_chars,
-        )
+        return self._graph.sample(chars, bias, temperature, seed, max_steps, prime_strokes, prime_chars)
 
     def unwritable_characters(self, texts: Sequence[str]) -> list[str]:
         """The characters of ``texts`` outside the model's alphabet, sorted."""
-        return sorted({c for t in texts for _, c in self.alphabet.unknown_characters(t)})
+        return self.io.unwritable_characters(texts)
 
     def check_texts(self, texts: Sequence[str], unknown: str | None = None) -> list[str]:
-        """Applies the alphabet's unknown-character policy; errors list every bad character."""
-        policy = unknown or self.alphabet.unknown
-        bad = self.unwritable_characters(texts)
-        if bad and policy == "error":
-            first = next(t for t in texts if self.alphabet.unknown_characters(t))
-            raise UnknownCharacterError(
-                first, self.alphabet.unknown_characters(first),
-                source=f"text has characters the model cannot write ({', '.join(map(repr, bad))})",
-            )
-        cleaned = [self.alphabet.clean(t, policy) for t in texts]
-        for text in cleaned:
-            if not text.strip():
-                raise ValueError("cannot write an empty text")
-            if len(text) > MAX_TEXT_LENGTH:
-                raise ValueError(
-                    f"a line of {len(text)} characters is too long (max {MAX_TEXT_LENGTH}); "
-                    "use write() to wrap long text into lines"
-                )
-        return cleaned
+        """Applies the alphabet's unknown-character policy and checks every line (non-blank,
+        at most `MAX_TEXT_LENGTH` characters); errors list every bad character."""
+        return self.io.check_texts(texts, unknown)
 
     def max_steps_for(self, texts: Sequence[str]) -> int:
-        longest = max(len(t) for t in texts)
-        return math.ceil(2 * RAW_POINTS_PER_CHAR / self.downsample * longest) + 40
+        """The default bound on sampled points for ``texts``."""
+        return self.io.default_max_steps(texts)
 
     def generate(
         self,
@@ -196,6 +160,7 @@ class Synthesizer:
             texts = [texts]
         if not texts:
             return []
+        check_sampling_args(bias=bias, temperature=temperature, seed=seed, max_steps=max_steps)
         if candidates:
             from hwsr.checked_generation import generate_checked
 
@@ -203,22 +168,16 @@ class Synthesizer:
                                     temperature=temperature, style=style, unknown=unknown,
                                     max_steps=max_steps, dense=dense, one_hand=one_hand)
         texts = self.check_texts(list(texts), unknown)
-        chars = self.alphabet.encode_batch(texts, unknown="map")
+        chars = self.io.encode(texts)
         prime_strokes, prime_chars = self._prime(style)
         steps = max_steps or self.max_steps_for(texts)
-        args = [chars.astype(np.int32), np.float32(bias), np.float32(temperature),
-                np.array([int(seed) & 0x7FFFFFFF, 0x5EED], np.int32), np.int32(steps)]
+        args = [chars, np.float32(bias), np.float32(temperature), seed_pair(seed), np.int32(steps)]
         if prime_strokes is None:
             strokes, lengths = self._sample_plain(*args)
         else:
             strokes, lengths = self._sample_primed(*args, prime_strokes.astype(np.float32),
                                                    prime_chars.astype(np.int32))
-        strokes = self.normalizer.denormalize(strokes.numpy())
-        out = []
-        for s, n in zip(strokes, lengths.numpy()):
-            line = s[: max(int(n), 1)].copy()
-            line[-1, 0] = 1.0
-            out.append(interpolate_points(line, self.downsample) if dense else line)
+        out = self.io.finish(strokes.numpy(), lengths.numpy(), dense)
         return match_hand(out) if one_hand else out
 
     def write(self, text: str, width: int = 40, **kwargs) -> list[np.ndarray]:
@@ -264,20 +223,12 @@ def scribble(
     bundle = bundle_or_dir if isinstance(bundle_or_dir, ModelBundle) else load_model_dir(bundle_or_dir)
     if bundle.task != "unconditional_handwriting":
         raise ModelDirError(f"{bundle.path}: a {bundle.task!r} model is not a prediction network")
-    mean, std = np.asarray(bundle.normalizer.mean), np.asarray(bundle.normalizer.std)
-    strokes, _ = tf.function(sample_strokes, reduce_retracing=True)(
-        bundle.model,
-        None,
-        bias=float(bias),
-        seed=tf.constant([int(seed) & 0x7FFFFFFF, 0x5EED], tf.int32),
-        max_steps=int(steps),
-        temperature=float(temperature),
-        batch_size=int(num_lines),
-        start_point=np.array([0.0, *(-mean / std)], np.float32),
-    )
-    factor = int(bundle.preprocessing.get("downsample", 1))
-    lines = []
-    for line in bundle.normalizer.denormalize(strokes.numpy()):
-        line[-1, 0] = 1.0
-        lines.append(interpolate_points(line, factor))
-    return lines
+    args = check_sampling_args(bias=bias, temperature=temperature, seed=seed, max_steps=steps)
+    if int(num_lines) < 1:
+        raise ValueError(f"num_lines must be at least 1, got {num_lines!r}")
+    io = SynthesisIO.from_bundle(bundle)
+    graph = SynthesisGraph(bundle.model, io)
+    strokes, lengths = tf.function(graph.sample)(
+        None, np.float32(args["bias"]), np.float32(args["temperature"]), seed_pair(seed),
+        np.int32(args["max_steps"]), batch_size=int(num_lines))
+    return io.finish(strokes.numpy(), lengths.numpy())

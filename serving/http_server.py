@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from hwsr.serving.connection_limits import ConnectionLimits
-from hwsr.serving.json_format import RequestFormatError, decode_request, encode_response
+from hwsr.serving.json_format import RequestFormatError, decode_request, encode_response, parse_body
 from hwsr.serving.registry import ModelRegistry, RequestError
 
 PATH = re.compile(r"^/v1/models/(?P<name>[^/:]+)(?:/versions/(?P<version>\d+))?"
@@ -154,10 +154,7 @@ class _Handler(BaseHTTPRequestHandler):
             raise RequestError(408, f"the request body did not arrive within {self.timeout:g} s") from None
         if len(data) < length:  # The client closed its side early.
             raise ConnectionResetError(f"body cut short at {len(data)} of {length} bytes")
-        try:
-            return json.loads(data)
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise RequestError(400, f"the request body is not valid JSON ({e})") from None
+        return parse_body(data)  # RequestFormatError (400) for bad or too deeply nested JSON.
 
     def do_POST(self):
         try:

@@ -12,14 +12,46 @@ Reference: https://www.tensorflow.org/tfx/serving/api_rest
 from __future__ import annotations
 
 import base64
+import json
 
 import numpy as np
 
+from hwsr.serving.inputs import InputError, cast_input
+
 FORMATS = ("inputs", "instances")
+#: Deepest JSON nesting a request may have (a batch of strokes needs 4 levels).
+MAX_DEPTH = 32
 
 
 class RequestFormatError(ValueError):
     """A request or answer that does not follow the REST JSON format."""
+
+
+def _depth(value) -> int:
+    """Nesting depth of parsed JSON (iterative: no recursion limit to hit)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (list, dict)):
+            deepest = max(deepest, depth)
+            if depth > MAX_DEPTH:
+                break
+            stack.extend((v, depth + 1) for v in (node.values() if isinstance(node, dict) else node))
+    return deepest
+
+
+def parse_body(data: bytes):
+    """Server side: a request body to parsed JSON, or `RequestFormatError` (HTTP 400) for
+    bytes that are not UTF-8 JSON or JSON nested deeper than `MAX_DEPTH`."""
+    try:
+        body = json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise RequestFormatError(f"the request body is not valid JSON ({e})") from None
+    except RecursionError:
+        raise RequestFormatError(f"the request body nests JSON deeper than {MAX_DEPTH} levels") from None
+    if _depth(body) > MAX_DEPTH:
+        raise RequestFormatError(f"the request body nests JSON deeper than {MAX_DEPTH} levels")
+    return body
 
 
 def to_json_value(array: np.ndarray):
@@ -63,10 +95,9 @@ def from_json_value(value, dtype, name: str) -> np.ndarray:
         except ValueError as e:
             raise RequestFormatError(f"input {name!r}: lists of different lengths ({e})") from None
     try:
-        return np.asarray(value, dtype=dtype)
-    except (TypeError, ValueError) as e:
-        raise RequestFormatError(f"input {name!r}: expected {np.dtype(dtype).name} values of one "
-                                 f"rectangular shape ({e})") from None
+        return cast_input(value, dtype, name)
+    except InputError as e:
+        raise RequestFormatError(str(e)) from None
 
 
 def encode_request(inputs: dict, signature_name: str | None = None, format: str = "inputs") -> dict:

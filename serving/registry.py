@@ -8,10 +8,9 @@ import re
 import threading
 from pathlib import Path
 
-import numpy as np
-
 from hwsr.export.limits import ExportLimits
 from hwsr.export.saved_model import read_metadata, versions
+from hwsr.serving.inputs import InputError, cast_input, check_sampling_inputs
 
 
 @dataclasses.dataclass(frozen=True)
@@ -146,13 +145,19 @@ class ModelRegistry:
                                     f"def; {model.name} has {', '.join(sorted(model.signatures))}")
         return model.signatures[signature_name]
 
-    def check_inputs(self, model: ServedModel, signature_name: str, inputs: dict) -> None:
-        """Shape checks and the cheap bounds, before any graph work."""
+    def check_inputs(self, model: ServedModel, signature_name: str, inputs: dict) -> dict:
+        """Dtype, shape and the cheap bounds, before any graph work; the synthesis inputs go
+        through `hwsr.inference.sampling_args`. Returns the inputs in the signature's dtypes."""
         specs = model.input_specs(signature_name)
         if set(inputs) != set(specs):
             raise RequestError(400, f"inputs {sorted(inputs)} do not match signature {signature_name!r} "
                                     f"inputs {sorted(specs)}")
         limits = model.limits
+        dtypes = self.input_dtypes(model.name, model.version, signature_name)
+        try:
+            inputs = {k: cast_input(v, dtypes[k], k) for k, v in inputs.items()}
+        except InputError as e:
+            raise RequestError(400, str(e)) from None
         for key, value in inputs.items():
             spec = specs[key]
             if not spec.shape.is_compatible_with(value.shape):
@@ -173,6 +178,11 @@ class ModelRegistry:
             if key == "prime_strokes" and value.ndim == 3 and value.shape[1] > limits.max_prime_points:
                 raise RequestError(400, f"input 'prime_strokes': {value.shape[1]} points, more than "
                                         f"the limit of {limits.max_prime_points}")
+        try:
+            check_sampling_inputs(inputs, limits.max_text_length)
+        except InputError as e:
+            raise RequestError(400, str(e)) from None
+        return inputs
 
     def predict(self, name: str, version: int | None, signature_name: str | None, inputs: dict) -> dict:
         """Runs a signature on named numpy inputs; returns named numpy outputs."""
@@ -181,12 +191,11 @@ class ModelRegistry:
         model = self.get(name, version)
         signature_name = signature_name or "serving_default"
         fn = self._signature(model, signature_name)
-        inputs = {k: np.asarray(v) for k, v in inputs.items()}
-        self.check_inputs(model, signature_name, inputs)
+        inputs = self.check_inputs(model, signature_name, inputs)
         specs = model.input_specs(signature_name)
         try:
             tensors = {k: tf.constant(v, dtype=specs[k].dtype) for k, v in inputs.items()}
-        except (TypeError, ValueError) as e:
+        except (TypeError, ValueError, OverflowError) as e:
             raise RequestError(400, f"inputs do not convert to the signature's dtypes ({e})") from None
         if not self._slots.acquire(timeout=self.limits.queue_timeout):
             raise RequestError(503, f"server busy: no free slot within {self.limits.queue_timeout:g} s")

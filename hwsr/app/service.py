@@ -29,8 +29,8 @@ from hwsr.recognizer import Recognizer
 from hwsr.strokes import from_stroke_list, split_lines, to_stroke_list
 from hwsr.synthesizer import Synthesizer, wrap_text
 
-#: Beam width of the reading shown first; the best path (greedy) is the other candidate.
-BEAM_WIDTH = 16
+#: Readings shown per line (the N best of the beam search).
+CANDIDATES = 5
 #: Formats of ``export``: media type and file name.
 EXPORTS = {
     "svg": ("image/svg+xml", "handwriting.svg"),
@@ -75,19 +75,12 @@ class HandwritingService:
     # Ink -> text -------------------------------------------------------------------------
 
     def read_lines(self, lines: list[np.ndarray]) -> list[list[dict]]:
-        """Candidate readings of each line, best first: the beam search's and, where it
-        differs, the best path's, each ``{"text", "score"}`` (``log P(text | ink)``)."""
-        beam = self.recognizer.recognize(lines, method="beam", beam_width=BEAM_WIDTH)
-        greedy = self.recognizer.recognize(lines, method="greedy")
-        out = []
-        for readings in zip(beam, greedy):
-            seen, candidates = set(), []
-            for reading in sorted(readings, key=lambda r: -r.score):
-                if reading.text not in seen:
-                    seen.add(reading.text)
-                    candidates.append({"text": reading.text, "score": round(float(reading.score), 3)})
-            out.append(candidates)
-        return out
+        """The N best readings of each line, best first, each ``{"text", "score"}``: the
+        recogniser's beam search, with its language model when it has one (the shipped
+        recogniser does); ``score`` is the decoder's ranking score."""
+        results = self.recognizer.recognize(lines, method="beam", candidates=CANDIDATES)
+        return [[{"text": c.text, "score": round(float(c.score), 3)} for c in result.candidates]
+                for result in results]
 
     def read_page(self, body) -> dict:
         """``{"strokes": canvas ink}`` -> ``{"lines": [{"text", "candidates"}], "text"}``.

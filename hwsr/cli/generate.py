@@ -142,6 +142,10 @@ def run(args) -> int:
         print(json.dumps({"styles": synth.styles()}))
         return 0
     output_format(args.out)  # Before any slow work.
+    from hwsr.inference.sampling_args import check_sampling_args
+
+    check_sampling_args(bias=args.bias, temperature=args.temperature, seed=args.seed,
+                        max_steps=args.steps if args.unconditional else None)
     from hwsr.io_utils import unwritable_reason
 
     if problem := unwritable_reason(args.out):

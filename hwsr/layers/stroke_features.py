@@ -5,14 +5,19 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
+from hwsr.strokes.graph_transforms import drop_points_mask
+
 
 @keras.saving.register_keras_serializable(package="hwsr")
 class StrokeFeatures(keras.layers.Layer):
     """Turns raw ``[eos, dx, dy]`` strokes into recogniser features, inside the graph.
 
-    1. Point dropping: keeps points whose index is a multiple of ``downsample`` and every
-       stroke end, then recomputes the offsets between kept points (the pen path keeps
-       its shape; the sequence gets about ``downsample`` times shorter).
+    1. Point dropping with the rule of `hwsr.strokes.drop_points` (every ``downsample``-th
+       point of each pen stroke, every stroke end and the last point; the same rule as the
+       synthesis data and priming), then the offsets between kept points are recomputed (the
+       pen path keeps its shape; the sequence gets about ``downsample`` times shorter). Row 0
+       is the origin of the line: its offset is read as zero, so where the ink starts on
+       the page does not matter (the training lines all start at the origin).
     2. Features per kept point: ``dx / scale_x``, ``dy / scale_y``, ``eos`` and, with
        ``curvature=True``, the cosine and sine of the turning angle and the log step length.
 
@@ -46,16 +51,11 @@ class StrokeFeatures(keras.layers.Layer):
         strokes = tf.cast(strokes, tf.float32)
         lengths = tf.cast(lengths, tf.int32)
         steps = tf.shape(strokes)[1]
-        valid = tf.sequence_mask(lengths, steps)
         eos = strokes[..., 0] > 0.5
-        if self.downsample > 1:
-            index = tf.range(steps)[tf.newaxis, :]
-            last = tf.equal(index, tf.expand_dims(lengths - 1, 1))
-            keep = (tf.equal(index % self.downsample, 0) | eos | last) & valid
-        else:
-            keep = valid
+        keep = drop_points_mask(eos, lengths, self.downsample)
         # Compact the kept points to the front: kept point j goes to slot cumsum(keep) - 1.
-        xy = tf.cumsum(strokes[..., 1:3], axis=1)
+        origin = tf.one_hot(0, steps, on_value=0.0, off_value=1.0)[tf.newaxis, :, tf.newaxis]
+        xy = tf.cumsum(strokes[..., 1:3] * origin, axis=1)
         slot = tf.cumsum(tf.cast(keep, tf.int32), axis=1) - 1
         new_lengths = tf.reduce_sum(tf.cast(keep, tf.int32), axis=1)
         out_steps = tf.maximum(tf.reduce_max(new_lengths), 1)

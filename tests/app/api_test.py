@@ -85,9 +85,9 @@ def test_recognize_reads_each_line_with_candidates(client):
     assert len(lines) == 2
     for line in lines:
         texts = [c["text"] for c in line["candidates"]]
-        assert line["text"] == texts[0] and len(set(texts)) == len(texts) >= 1
+        assert line["text"] == texts[0] and 1 <= len(set(texts)) == len(texts) <= 5  # N best, distinct.
         scores = [c["score"] for c in line["candidates"]]
-        assert scores == sorted(scores, reverse=True) and all(s <= 0 for s in scores)
+        assert scores == sorted(scores, reverse=True)
     assert out.json()["text"] == "\n".join(line["text"] for line in lines)
 
 

@@ -75,7 +75,7 @@ def test_host_sampler_generates_a_line(limits, tflite_dir, bundles):
     synth = TFLiteSynthesizer(tflite_dir / "hwsr_synthesis_step.tflite")
     a = synth.synthesize("hi there", bias=1.0, max_steps=40, seed=5)
     b = synth.synthesize("hi there", bias=1.0, max_steps=40, seed=5)
-    assert a.dtype == np.float32 and a.shape[1] == 3 and 1 <= len(a) <= 40
+    assert a.dtype == np.float32 and a.shape[1] == 3 and 1 <= len(a) <= 2 * 40  # dense output
     np.testing.assert_array_equal(a, b)
     assert set(np.unique(a[:, 0])) <= {0.0, 1.0}
     with pytest.raises(ValueError, match=f"at most {limits.tflite_text_length}"):

@@ -3,7 +3,7 @@ import threading
 
 import pytest
 
-from hwsr.serving.client_base import ServingError, pad_strokes
+from hwsr.serving.client_base import ServingError
 from hwsr.serving.rest_client import RestClient
 
 
@@ -30,10 +30,3 @@ def test_a_silent_server_times_out():
         for conn, _ in accepted:
             conn.close()
         listener.close()
-
-
-def test_pad_strokes_validates_each_line():
-    batch, lengths = pad_strokes([[[0, 1, 2], [1, 3, 4]], [[1, 0, 0]]])
-    assert batch.shape == (2, 2, 3) and lengths.tolist() == [2, 1]
-    with pytest.raises(ValueError, match="line 1"):
-        pad_strokes([[[0, 1, 2]], [[0.5, 1, 2]]])

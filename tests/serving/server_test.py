@@ -12,6 +12,9 @@ import pytest
 from hwsr.serving.client_base import ServingError
 from hwsr.serving.rest_client import RestClient
 
+#: The tiny model samples every 2nd point; answers come at the training data's density.
+DENSITY = 2
+
 
 def post(url, data: bytes, headers=None):
     request = urllib.request.Request(url, data=data, method="POST",
@@ -27,7 +30,7 @@ def post(url, data: bytes, headers=None):
 def test_text_to_strokes_to_text_round_trip(rest_url, registry, format):
     client = RestClient(rest_url, timeout=60, format=format)
     strokes = client.synthesize(["hello", "ink"], bias=0.5, seed=2, max_steps=50)
-    assert len(strokes) == 2 and all(s.shape[1] == 3 and 1 <= len(s) <= 50 for s in strokes)
+    assert len(strokes) == 2 and all(s.shape[1] == 3 and 1 <= len(s) <= 50 * DENSITY for s in strokes)
     results = client.recognize(strokes)
     # Same answer as the loaded SavedModel gives directly.
     batch = np.zeros((2, max(len(s) for s in strokes), 3), np.float32)
@@ -48,7 +51,7 @@ def test_status_metadata_and_version_paths(rest_url):
     meta = client.metadata("hwsr_synthesis")["metadata"]["signature_def"]
     assert meta["serving_default"]["inputs"]["text"]["dtype"] == "string"
     assert client.predict("hwsr_synthesis", {"text": [b"a"], "bias": [0.0], "seed": [0], "max_steps": [5]},
-                          version=3)["lengths"][0] <= 5
+                          version=3)["lengths"][0] <= 5 * DENSITY
     with pytest.raises(ServingError, match=r"HTTP 404.*Specific"):
         client.status("hwsr_synthesis", version=4)
     with pytest.raises(ServingError, match=r"HTTP 404.*not found"):
@@ -76,7 +79,7 @@ def test_oversized_steps_are_capped_and_oversized_bodies_refused(limits, rest_ur
     client = RestClient(rest_url)
     out = client.predict("hwsr_synthesis", {"text": [b"ab"], "bias": [0.0], "seed": [1],
                                             "max_steps": [10**9]})
-    assert out["lengths"][0] <= limits.max_steps
+    assert out["lengths"][0] <= limits.max_steps * DENSITY
     big = b" " * (registry.limits.max_body_bytes + 1)
     code, answer = post(f"{rest_url}/v1/models/hwsr_synthesis:predict", big)
     assert code == 413 and "over the limit" in answer["error"]
@@ -100,7 +103,7 @@ def test_concurrent_clients_get_no_errors(rest_url):
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         lengths = list(pool.map(job, range(16)))
-    assert len(lengths) == 16 and all(1 <= n <= 30 for n in lengths)
+    assert len(lengths) == 16 and all(1 <= n <= 30 * DENSITY for n in lengths)
 
 
 def test_grpc_round_trip_and_errors(registry, ink):
@@ -119,5 +122,53 @@ def test_grpc_round_trip_and_errors(registry, ink):
                 client.synthesize(["x" * 41])
             with pytest.raises(ServingError, match="NOT_FOUND"):
                 client.predict("nope", {"x": np.zeros(1)})
+    finally:
+        server.stop(grace=None)
+
+
+def synthesis_body(**inputs):
+    return json.dumps({"inputs": {"text": ["ab"], "bias": [0.5], "seed": [1], "max_steps": [20],
+                                  **inputs}}).encode()
+
+
+@pytest.mark.parametrize("body,message", [
+    (synthesis_body(seed=[2**40]), "integers must be between -2147483648 and 2147483647"),
+    (synthesis_body(max_steps=[1e10]), "input 'max_steps': expected integers"),
+    (synthesis_body(seed=[1.5]), "input 'seed': expected integers"),
+    (synthesis_body(seed=[True]), "input 'seed': expected integers"),
+    (synthesis_body(text=[""]), "text is empty"),
+    (synthesis_body(max_steps=[0]), "max_steps must be between 1"),
+    (synthesis_body(max_steps=[-5]), "max_steps must be between 1"),
+    (synthesis_body(bias=[-1.0]), "bias must be between 0 and 10"),
+    (synthesis_body(bias=[1e39]), "bias must be a finite number"),
+    (synthesis_body().replace(b"0.5", b"NaN"), "bias must be a finite number"),
+    (synthesis_body(text=["ab", "cd"], bias=[0.5, 0.5], seed=[1, 1], max_steps=[20, 0]),
+     "(line 1)"),
+    (b'{"inputs": ' + b"[" * 100000 + b"]" * 100000 + b"}", "nests JSON deeper than 32 levels"),
+    (b'{"inputs": ' + b"[" * 40 + b"]" * 40 + b"}", "nests JSON deeper than 32 levels"),
+])
+def test_every_bad_sampling_value_is_a_400(rest_url, body, message):
+    code, answer = post(f"{rest_url}/v1/models/hwsr_synthesis:predict", body)
+    assert code == 400, answer
+    assert message in answer["error"]
+
+
+def test_grpc_bad_values_are_invalid_argument(registry):
+    pytest.importorskip("tensorflow_serving", reason="tensorflow-serving-api is not installed")
+    from hwsr.serving.grpc_client import GrpcClient
+    from hwsr.serving.grpc_server import make_grpc_server
+
+    server, port = make_grpc_server(registry, "127.0.0.1", 0)
+    base = {"text": np.array([b"ab"], object), "bias": np.float32([0.5]), "seed": np.int32([1]),
+            "max_steps": np.int32([20])}
+    try:
+        with GrpcClient(f"127.0.0.1:{port}", timeout=60) as client:
+            for change, message in [({"seed": np.int64([2**40])}, "integers must be between"),
+                                    ({"seed": np.float32([1.5])}, "expected integers"),
+                                    ({"max_steps": np.int32([0])}, "max_steps must be between 1"),
+                                    ({"text": np.array([b" "], object)}, "text is empty"),
+                                    ({"bias": np.float32([np.nan])}, "finite")]:
+                with pytest.raises(ServingError, match=f"INVALID_ARGUMENT.*{message}"):
+                    client.predict("hwsr_synthesis", {**base, **change})
     finally:
         server.stop(grace=None)

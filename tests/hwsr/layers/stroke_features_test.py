@@ -9,15 +9,12 @@ from hwsr.strokes import drop_points, from_stroke_list
 
 
 def reference_features(strokes: np.ndarray, downsample: int, scale) -> np.ndarray:
-    """NumPy statement of the layer's rule: keep global indices that are multiples of
-    ``downsample``, every stroke end and the last point; offsets between kept points."""
-    n = len(strokes)
-    index = np.arange(n)
-    eos = strokes[:, 0] > 0.5
-    keep = (index % downsample == 0) | eos | (index == n - 1)
-    xy = np.cumsum(strokes[:, 1:].astype(np.float64), axis=0)[keep]
-    offsets = np.diff(xy, axis=0, prepend=np.zeros((1, 2)))
-    return np.concatenate([offsets / np.asarray(scale), strokes[keep, :1]], axis=1)
+    """NumPy statement of the layer's rule: `drop_points` (every ``downsample``-th point of
+    each pen stroke, stroke ends, the last point), row 0 at the origin, scaled offsets."""
+    line = strokes.copy()
+    line[0, 1:] = 0.0
+    kept = drop_points(line, downsample)
+    return np.concatenate([kept[:, 1:] / np.asarray(scale), kept[:, :1]], axis=1)
 
 
 def padded_batch(lines):
@@ -66,15 +63,15 @@ def test_padded_batch_equals_single_unpadded_lines(lines):
         np.testing.assert_allclose(features[i, : int(n[0])], alone[0], rtol=1e-5, atol=1e-6)
 
 
-def test_agrees_with_drop_points_when_strokes_start_on_multiples_of_the_factor():
-    # With every pen stroke a multiple of `factor` points long, stroke starts fall on global
-    # multiples of the factor, so the in-graph rule and hwsr.strokes.drop_points coincide.
+def test_agrees_with_drop_points_for_strokes_of_any_length():
+    # Stroke lengths that are not multiples of the factor: the rule counts within each pen
+    # stroke (hwsr.strokes.drop_points), not over the line.
     factor = 3
-    t = np.linspace(0, 3, 12)
+    t = np.linspace(0, 3, 11)
     ink = from_stroke_list([
         np.stack([10 * t, np.sin(t)], axis=1),
-        np.stack([40 + t, 5 * t], axis=1)[:6],
-        np.stack([60 + t ** 2, -t], axis=1)[:9],
+        np.stack([40 + t, 5 * t], axis=1)[:7],
+        np.stack([60 + t ** 2, -t], axis=1)[:8],
     ])
     layer = StrokeFeatures(downsample=factor, offset_scale=(2.0, 0.5))
     features, n = layer(ink[np.newaxis], np.array([len(ink)]))
@@ -84,12 +81,21 @@ def test_agrees_with_drop_points_when_strokes_start_on_multiples_of_the_factor()
     np.testing.assert_array_equal(features[0, :, 2], dropped[:, 0])
 
 
+def test_row_zero_is_the_origin():
+    ink = np.array([[0, 500, -300], [0, 1, 2], [1, 3, 4]], np.float32)
+    layer = StrokeFeatures(downsample=1)
+    moved, _ = layer(ink[np.newaxis], np.array([3]))
+    ink[0, 1:] = 0.0
+    at_origin, _ = layer(ink[np.newaxis], np.array([3]))
+    np.testing.assert_array_equal(moved, at_origin)
+
+
 def test_keeps_last_point_even_without_eos():
     ink = np.zeros([5, 3], np.float32)
     ink[:, 1] = 1.0
     features, n = StrokeFeatures(downsample=3)(ink[np.newaxis], np.array([5]))
     assert int(n[0]) == 3  # Indices 0, 3 and the last one, 4.
-    np.testing.assert_allclose(features[0, :, 0], [1.0, 3.0, 1.0])
+    np.testing.assert_allclose(features[0, :, 0], [0.0, 3.0, 1.0])  # Row 0 is the origin.
 
 
 def test_curvature_features_of_a_left_turn():
