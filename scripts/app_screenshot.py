@@ -43,7 +43,7 @@ def main() -> None:
 
     service = HandwritingService.from_pretrained()
     lines = service.synthesizer.generate(ON_THE_PAD, bias=1.0, seed=1)
-    with serve_in_thread(create_app(service)) as url, chromium(1200, 1180) as driver:
+    with serve_in_thread(create_app(service)) as url, chromium(1200, 1250) as driver:
         open_app(driver, url, timeout=120)
         strokes = place_lines(lines, height_px=42, left=30, tops=[50, 170])
         draw_on(driver, driver.find_element(By.ID, "pad"), strokes)
