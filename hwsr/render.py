@@ -1,11 +1,17 @@
-"""Rendering strokes: SVG (line width, colour), PNG, and image arrays; page layout of lines."""
+"""Rendering strokes: SVG (line width, colour), PNG, and image arrays; page layout of lines.
+
+The SVG keeps the ink: one ``<path>`` per pen stroke, in writing order, through the points
+(a smoothed path uses them as the control points of its curves), one
+``<g class="hwsr-line">`` per text line (with the line's text as its ``<title>``), and the
+pixels per stroke unit in ``data-hwsr-scale`` on the root, so `hwsr.ink` reads it back.
+"""
 
 from __future__ import annotations
 
 import io
 import os
 from collections.abc import Sequence
-from xml.sax.saxutils import quoteattr
+from xml.sax.saxutils import escape, quoteattr
 
 import numpy as np
 
@@ -79,6 +85,7 @@ def to_svg(
     margin: float = 20.0,
     smooth: bool = True,
     height: float | None = None,
+    texts: Sequence[str] | None = None,
 ) -> str:
     """Renders one ``[eos, dx, dy]`` array, or a list of them (a page of lines), as SVG.
 
@@ -91,9 +98,12 @@ def to_svg(
         margin: margin in stroke units.
         smooth: draw quadratic curves through the points instead of straight segments.
         height: target height of one text line in pixels.
+        texts: the text of each line, written as its group's ``<title>``.
     """
     if isinstance(lines, np.ndarray) and lines.ndim == 2:
         lines = [lines]
+    if texts is not None and len(texts) != len(lines):
+        raise ValueError(f"{len(texts)} texts for {len(lines)} lines")
     page = layout_page(list(lines))
     x0, y0, x1, y1 = _bounds(page, margin)
     if scale is None:
@@ -105,18 +115,20 @@ def to_svg(
     def fmt(v):
         return f"{v:.2f}"
 
-    paths = []
-    for line in page:
+    groups = []
+    for i, line in enumerate(page):
+        paths = [f"<title>{escape(texts[i])}</title>"] if texts is not None else []
         for stroke in line:
             xy = np.stack([(stroke[:, 0] - x0) * scale, (y1 - stroke[:, 1]) * scale], axis=1)
             d = _smooth_path(xy, fmt) if smooth else "M" + " L".join(f"{fmt(x)},{fmt(y)}" for x, y in xy)
             paths.append(f'<path d="{d}"/>')
+        groups.append(f'<g class="hwsr-line">{"".join(paths)}</g>')
     bg = f'<rect width="100%" height="100%" fill={quoteattr(background)}/>' if background else ""
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width_px:.0f}" height="{height_px:.0f}" '
-        f'viewBox="0 0 {width_px:.2f} {height_px:.2f}">{bg}'
+        f'viewBox="0 0 {width_px:.2f} {height_px:.2f}" data-hwsr-scale="{float(scale)!r}">{bg}'
         f'<g fill="none" stroke={quoteattr(color)} stroke-width="{stroke_width}" '
-        f'stroke-linecap="round" stroke-linejoin="round">{"".join(paths)}</g></svg>\n'
+        f'stroke-linecap="round" stroke-linejoin="round">{"".join(groups)}</g></svg>\n'
     )
 
 
@@ -167,6 +179,3 @@ def save(lines, path: str | os.PathLike, **kwargs) -> None:
     else:
         raise ValueError(f"{path}: unknown image format {ext!r} (use .svg or .png)")
 
-
-#: Alias used by training callbacks (TensorBoard sample images).
-strokes_to_image = to_image

@@ -63,42 +63,19 @@ def output_format(path: str) -> str:
 
 
 def save_lines(lines, path, stroke_width=2.0, color="black", line_height=60.0, texts=None):
-    """Writes lines of strokes to ``path`` by extension."""
+    """Writes lines of strokes to ``path`` by extension: a drawing (SVG, PNG) or ink that
+    keeps the lines apart, with their texts (`hwsr.ink.write_page`)."""
     ext = output_format(path)
     from hwsr import render
 
     if ext == ".svg":
-        render.save(lines, path, stroke_width=stroke_width, color=color, height=line_height)
+        render.save(lines, path, stroke_width=stroke_width, color=color, height=line_height, texts=texts)
     elif ext == ".png":
         render.save(lines, path, stroke_width=stroke_width, height=int(line_height))
     else:
         from hwsr import ink
 
-        page = page_strokes(lines)
-        if ext == ".npz":
-            import io
-
-            import numpy as np
-
-            from hwsr.io_utils import atomic_write_bytes
-
-            buf = io.BytesIO()
-            # `strokes` is the whole page (what `hwsr.ink.read_ink` reads); each line is there
-            # too, with its text, for programs that want them apart. No pickle needed.
-            np.savez(buf, strokes=page, texts=np.array(texts or [""] * len(lines)),
-                     **{f"line_{i}": line for i, line in enumerate(lines)})
-            atomic_write_bytes(path, buf.getvalue())
-        else:
-            writer = {".json": ink.write_json_ink, ".inkml": ink.write_inkml}[ext]
-            writer(path, page)
-
-
-def page_strokes(lines):
-    """All lines as one ``[eos, dx, dy]`` array, laid out one under another (as rendered)."""
-    from hwsr import render
-    from hwsr.strokes import from_stroke_list
-
-    return from_stroke_list([s for line in render.layout_page(lines) for s in line])
+        ink.write_page(path, ink.lines_on_page(lines, texts))
 
 
 def cannot_write(bad: list[str], hint: str) -> CLIError:

@@ -22,11 +22,15 @@ from hwsr.decoding import (
 
 EPILOG = """\
 inputs:
-  .inkml / .xml   W3C InkML, or an IAM-OnDB lineStrokes XML (one line each)
-  .json           JSON ink {"strokes": [[[x, y, t?], ...], ...]}
+  .inkml / .xml   W3C InkML (a line per <traceGroup>), or an IAM-OnDB lineStrokes XML
+  .json           JSON ink {"strokes": [[[x, y, t?], ...], ...]}, ML Kit's
+                  {"strokes": [{"points": [{"x", "y", "t"}]}]}, or a page {"lines": [...]}
   .npz            one line ('strokes'), or the compact corpus layout ('points' + 'starts'):
                   every line is read
+  .svg            SVG written by hwsr (hwsr generate --out page.svg)
   FOLDER          a corpus folder (one *.npz, optional line_ids.txt): every line is read
+A file of several lines written as one trace set (a note, a page) is split into its lines
+by pen movement and vertical gaps.
 
 examples:
   hwsr recognize note.inkml
@@ -41,7 +45,7 @@ def add_parser(subparsers) -> None:
         "recognize",
         help="read handwriting (InkML, JSON ink, IAM XML, npz) and print its text",
         description="Recognise the text of online handwriting files with a trained recogniser.\n"
-        "Prints one line of text per line of ink ('SOURCE<TAB>TEXT' when there are several).",
+        "Prints one line of text per line of ink ('SOURCE<TAB>TEXT' for several files or a corpus).",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -87,33 +91,27 @@ def decoding_options(beam_width: int) -> dict:
     return evaluation.decoding_options(beam_width)
 
 
-def _compact_npz_lines(path: Path) -> list[tuple[str, np.ndarray]] | None:
-    """Every line of a compact ``points`` + ``starts`` npz, or None for another npz."""
-    from hwsr.ink import InkFormatError
-    from hwsr.strokes import validate_strokes
+def _is_corpus(source: str) -> bool:
+    """A corpus folder or npz: its lines are named by their ids, not read as a page."""
+    path = Path(source)
+    return path.is_dir() or path.suffix.lower() == ".npz"
 
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            if "points" not in z.files or "starts" not in z.files:
-                return None
-            points, starts = z["points"], z["starts"]
-    except (OSError, ValueError, EOFError) as e:
-        raise InkFormatError(f"{path}: cannot read as .npz ({e})") from None
-    if starts.ndim != 1 or len(starts) < 2 or starts[0] != 0 or starts[-1] != len(points):
-        raise InkFormatError(f"{path}: 'starts' must be a 1-D array running from 0 to len(points)")
-    ids_path = path.parent / "line_ids.txt"
-    ids = ids_path.read_text(encoding="utf-8").splitlines() if ids_path.exists() else []
-    if len(ids) != len(starts) - 1:
-        ids = [str(i) for i in range(len(starts) - 1)]
-    return [
-        (f"{path}:{ids[i]}", validate_strokes(points[starts[i] : starts[i + 1]], source=f"{path}:{ids[i]}"))
-        for i in range(len(starts) - 1)
-    ]
+
+def _line_ids(npz: Path, count: int) -> list[str]:
+    """The ids in ``line_ids.txt`` beside a corpus npz when they match its lines, else 0, 1, ..."""
+    ids_path = npz.parent / "line_ids.txt"
+    ids = ids_path.read_text(encoding="utf-8").splitlines() if ids_path.is_file() else []
+    return ids if len(ids) == count else [str(i) for i in range(count)]
 
 
 def read_lines(source: str) -> list[tuple[str, np.ndarray]]:
-    """``(name, strokes)`` for every line of ink in a file or corpus folder."""
-    from hwsr.ink import read_ink
+    """``(name, strokes)`` for every text line of ink in a file or corpus folder.
+
+    A file holding several lines (InkML trace groups, JSON ``"lines"``, an hwsr SVG, or one
+    trace set that `hwsr.ink.read_page` splits into lines) gives ``SOURCE:N`` (0-based) per
+    line; the lines of a corpus npz are named ``NPZ:LINE_ID`` by a ``line_ids.txt`` beside it.
+    """
+    from hwsr.ink import read_page
 
     path = Path(source)
     if not path.exists():
@@ -122,14 +120,17 @@ def read_lines(source: str) -> list[tuple[str, np.ndarray]]:
         npzs = sorted(path.glob("*.npz"))
         if len(npzs) != 1:
             raise CLIError(f"{source}: a corpus folder needs exactly one .npz file, found {len(npzs)}",
-                           hint="give ink files (.inkml, .xml, .json, .npz) or a folder with one "
+                           hint="give ink files (.inkml, .xml, .json, .npz, .svg) or a folder with one "
                            "compact .npz ('points' + 'starts')")
         path = npzs[0]
-    if path.suffix.lower() == ".npz":
-        lines = _compact_npz_lines(path)
-        if lines is not None:
-            return lines
-    return [(str(source), read_ink(path))]
+    lines = read_page(path)
+    if _is_corpus(source) and (len(lines) > 1 or path != Path(source)):
+        names = [f"{path}:{i}" for i in _line_ids(path, len(lines))]
+    elif len(lines) == 1:
+        names = [str(source)]
+    else:
+        names = [f"{source}:{i}" for i in range(len(lines))]
+    return [(name, line.strokes) for name, line in zip(names, lines)]
 
 
 def run(args) -> int:
@@ -153,8 +154,9 @@ def run(args) -> int:
         }
         json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
-    elif len(sources) == 1:
-        print(results[0].text)
+    elif len(args.files) == 1 and not _is_corpus(args.files[0]):
+        for r in results:  # One file, a line or a page: its text, line by line.
+            print(r.text)
     else:
         for (name, _), r in zip(sources, results):
             print(f"{name}\t{r.text}")

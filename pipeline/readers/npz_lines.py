@@ -7,8 +7,11 @@ from pathlib import Path
 
 import numpy as np
 
+from hwsr.ink import InkFormatError
+from hwsr.ink.npz import npz_lines
 from hwsr.pipeline.corpus import LineCorpus, default_line_ids
 from hwsr.pipeline.readers.errors import CorpusFormatError
+from hwsr.strokes import InvalidStrokesError
 
 __all__ = ["CorpusFormatError", "read_npz_lines", "read_text_lines", "write_npz_lines"]
 
@@ -37,7 +40,7 @@ def read_npz_lines(folder: str | os.PathLike) -> LineCorpus:
     """Reads ``iam_ondb_lines``-style data: one ``.npz`` with ``points`` [N, 3] int16 and
     ``starts`` [n + 1], plus ``sentences.txt`` (and optionally ``line_ids.txt``).
 
-    No pickle is ever loaded.
+    The npz is read by `hwsr.ink.npz.npz_lines`; no pickle is ever loaded.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -47,23 +50,13 @@ def read_npz_lines(folder: str | os.PathLike) -> LineCorpus:
         raise CorpusFormatError(f"{folder}: expected exactly one .npz file, found {len(npzs)}")
     path = npzs[0]
     try:
-        with np.load(path, allow_pickle=False) as z:
-            if "points" not in z.files or "starts" not in z.files:
-                raise CorpusFormatError(
-                    f"{path}: expected arrays 'points' and 'starts', found {sorted(z.files)}"
-                )
-            points, starts = z["points"], z["starts"]
-    except (OSError, ValueError, EOFError) as e:
-        if isinstance(e, CorpusFormatError):
-            raise
-        raise CorpusFormatError(f"{path}: cannot read ({e})") from None
-    if points.ndim != 2 or points.shape[1] != 3:
-        raise CorpusFormatError(f"{path}: 'points' must be [N, 3] [eos, dx, dy], got {points.shape}")
-    if starts.ndim != 1 or len(starts) < 1 or starts[0] != 0 or starts[-1] != len(points):
-        raise CorpusFormatError(f"{path}: 'starts' must run from 0 to len(points)")
-    if np.any(np.diff(starts) <= 0):
-        raise CorpusFormatError(f"{path}: 'starts' must be strictly increasing (no empty lines)")
-    n = len(starts) - 1
+        lines, structured = npz_lines(path)  # The one multi-line npz reader (no pickle).
+    except (InkFormatError, InvalidStrokesError) as e:
+        raise CorpusFormatError(str(e)) from None
+    if not structured:
+        raise CorpusFormatError(f"{path}: expected arrays 'points' and 'starts' (the compact layout), "
+                                "found a single line 'strokes'")
+    n = len(lines)
     sentences = folder / "sentences.txt"
     if not sentences.exists():
         raise CorpusFormatError(f"{folder}: missing sentences.txt")
@@ -77,9 +70,7 @@ def read_npz_lines(folder: str | os.PathLike) -> LineCorpus:
             raise CorpusFormatError(f"{ids_path}: {len(line_ids)} lines, but {path.name} holds {n} sequences")
     else:
         line_ids = default_line_ids(n)
-    data = points.astype(np.float32)
-    strokes = [data[starts[i] : starts[i + 1]] for i in range(n)]
-    return LineCorpus(strokes, texts, line_ids)
+    return LineCorpus([line.strokes for line in lines], texts, line_ids)
 
 
 def write_npz_lines(

@@ -213,8 +213,8 @@ def test_read_transcription_of_other_files_and_errors(tmp_path, synthetic_stroke
     broken.write_text("<ink><annotation")
     with pytest.raises(InkFormatError, match="malformed XML"):
         read_transcription(broken)
-    with pytest.raises(InkFormatError, match=r"unsupported ink file extension '\.svg'"):
-        read_transcription(tmp_path / "x.svg")
+    with pytest.raises(InkFormatError, match=r"unsupported ink file extension '\.txt'"):
+        read_transcription(tmp_path / "x.txt")
 
 
 # npz ------------------------------------------------------------------------------------------
@@ -242,8 +242,9 @@ def test_npz_errors(tmp_path):
         read_ink(other)
     pickled = tmp_path / "pickled.npz"
     np.savez(pickled, strokes=np.array([np.zeros((2, 3))], dtype=object))
-    with pytest.raises(InkFormatError, match="cannot read"):
+    with pytest.raises(InkFormatError, match="not an hwsr npz: it holds arrays of Python objects") as info:
         read_ink(pickled)  # Object arrays need pickle, which is never loaded.
+    assert "allow_pickle" not in str(info.value)
     broken = tmp_path / "broken.npz"
     broken.write_bytes(b"PK\x03\x04 truncated")
     with pytest.raises(InkFormatError, match=r"broken\.npz: cannot read"):
@@ -264,8 +265,8 @@ def test_npz_errors(tmp_path):
 
 
 def test_unknown_extension_and_missing_file(tmp_path):
-    with pytest.raises(InkFormatError, match=r"unsupported ink file extension '.svg'"):
-        read_ink(tmp_path / "x.svg")
+    with pytest.raises(InkFormatError, match=r"unsupported ink file extension '.txt'"):
+        read_ink(tmp_path / "x.txt")
     with pytest.raises(FileNotFoundError):
         read_ink(tmp_path / "missing.json")
 

@@ -4,6 +4,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from hwsr.alphabet import Alphabet
+from hwsr.cli.generate import save_lines
 from hwsr.cli.main import main
 from hwsr.ink import write_inkml, write_json_ink
 from hwsr.testing import random_lines, write_tiny_synthesis_dir
@@ -73,23 +74,36 @@ def test_plot_window_and_density(model_dir, tmp_path):
         assert out.stat().st_size > 1000
 
 
-@pytest.mark.parametrize("ext", [".npz", ".json", ".inkml"])
-def test_stroke_outputs_read_back_as_one_page(model_dir, tmp_path, ext):
+def test_stroke_outputs_keep_the_lines_and_their_texts(model_dir, tmp_path):
     import numpy as np
 
-    from hwsr.ink import read_ink
-    from hwsr.strokes import to_stroke_list
+    from hwsr.ink import read_ink, read_page, read_transcription
 
-    out = tmp_path / f"page{ext}"
-    assert main(["generate", "one two three four five six", "--width", "10", "--model-dir",
-                 str(model_dir), "--seed", "2", "--out", str(out)]) == 0
-    page = read_ink(out)
-    assert page.shape[1] == 3 and page[-1, 0] == 1
-    assert len(to_stroke_list(page)) >= 3  # at least one pen stroke per written line
-    if ext == ".npz":
-        with np.load(out, allow_pickle=False) as z:
-            assert list(z["texts"]) == ["one two", "three four", "five six"]
-            assert sum(len(z[f"line_{i}"]) for i in range(3)) == len(page)
+    texts = ["one two", "three four", "five six"]
+    pages = {}
+    for ext in (".npz", ".json", ".inkml", ".svg"):
+        out = tmp_path / f"page{ext}"
+        if ext in (".npz", ".svg"):
+            assert main(["generate", "one two three four five six", "--width", "10", "--model-dir",
+                         str(model_dir), "--seed", "2", "--out", str(out)]) == 0
+        else:  # The same writer, without generating again.
+            save_lines([line.strokes for line in pages[".npz"]], str(out), texts=texts)
+        pages[ext] = read_page(out)
+        assert [line.text for line in pages[ext]] == texts, ext
+        assert read_transcription(out) == "\n".join(texts)
+        tops = [line.origin[1] for line in pages[ext]]
+        assert tops == sorted(tops, reverse=True)  # Written one under another.
+        if ext != ".npz":  # A multi-line npz is read a line at a time (index=...).
+            assert len(read_ink(out)) == sum(len(line.strokes) for line in pages[ext])
+    for ext, lines in pages.items():  # The npz keeps the float32 strokes as generated.
+        atol = 0.05 if ext == ".svg" else 1e-4  # SVG keeps 2 decimals of a pixel.
+        for line, want in zip(lines, pages[".npz"]):
+            np.testing.assert_array_equal(line.strokes[:, 0], want.strokes[:, 0])
+            np.testing.assert_allclose(line.strokes[:, 1:], want.strokes[:, 1:], atol=atol)
+        # Where the lines lie (the SVG's page starts at its own margin, hence relative to line 0).
+        origins = np.array([line.origin for line in lines])
+        want = np.array([line.origin for line in pages[".npz"]])
+        np.testing.assert_allclose(origins - origins[0], want - want[0], atol=atol)
 
 
 def test_unconditional_scribble(tmp_path):

@@ -113,3 +113,65 @@ def test_errors_are_one_line_messages(model_dir, tmp_path, capsys, monkeypatch):
     assert code == 2 and "no shipped recognition model" in err
     error, hint = err.strip().splitlines()
     assert error.startswith("hwsr recognize: error: ") and "reinstall hwsr" in hint
+
+
+# Pages: several lines in one file ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def page_lines():
+    from hwsr.testing import random_lines
+
+    lines, texts = random_lines(3, seed=11, texts=["the quick brown fox", "ok", "jumps over a lazy dog"])
+    return lines, texts
+
+
+@pytest.mark.parametrize("ext", [".json", ".inkml", ".svg", ".npz"])
+def test_a_page_gives_one_text_per_line(model_dir, page_lines, tmp_path, capsys, ext):
+    from hwsr.cli.generate import save_lines
+    from hwsr.ink import read_page
+
+    lines, texts = page_lines
+    path = tmp_path / f"page{ext}"
+    save_lines(lines, str(path), texts=texts)
+    code, out, err = run(capsys, "--model-dir", model_dir, path)
+    assert code == 0, err
+    read_back = [line.strokes for line in read_page(path)]
+    assert len(read_back) == 3
+    want = Recognizer.from_dir(model_dir).recognize(read_back)
+    if ext == ".npz":  # A multi-line npz is a corpus: its lines are named.
+        assert out.splitlines() == [f"{path}:{i}\t{w.text}" for i, w in enumerate(want)]
+    else:
+        assert out.splitlines() == [w.text for w in want]
+    if ext == ".json":
+        code, out, _ = run(capsys, "--model-dir", model_dir, "--json", path)
+        result = json.loads(out)
+        assert [r["source"] for r in result["lines"]] == [f"{path}:{i}" for i in range(3)]
+        assert [r["text"] for r in result["lines"]] == [w.text for w in want]
+
+
+def test_a_page_in_one_trace_set_is_split_into_its_lines(model_dir, page_lines, tmp_path, capsys):
+    from hwsr.ink import lines_on_page, page_strokes
+
+    lines, texts = page_lines
+    flat = page_strokes(lines_on_page(lines))  # A note: one trace set, no line structure.
+    write_inkml(tmp_path / "note.inkml", flat, text="\n".join(texts))
+    write_json_ink(tmp_path / "note.json", flat)
+    want = [r.text for r in Recognizer.from_dir(model_dir).recognize(lines)]
+    code, out, err = run(capsys, "--model-dir", model_dir, tmp_path / "note.inkml")
+    assert code == 0, err
+    assert out.splitlines() == want
+    # Several files: each line is named.
+    code, out, _ = run(capsys, "--model-dir", model_dir, tmp_path / "note.inkml", tmp_path / "note.json")
+    rows = [row.split("\t") for row in out.splitlines()]
+    names = [f"{tmp_path / n}:{i}" for n in ("note.inkml", "note.json") for i in range(3)]
+    assert [r[0] for r in rows] == names
+    assert [r[1] for r in rows] == want + want
+
+
+def test_svg_not_written_by_hwsr_names_the_formats_to_use(model_dir, tmp_path, capsys):
+    drawing = '<svg xmlns="http://www.w3.org/2000/svg"><path d="M0,0 C1,1 2,2 3,3"/></svg>'
+    (tmp_path / "drawing.svg").write_text(drawing)
+    code, _, err = run(capsys, "--model-dir", model_dir, tmp_path / "drawing.svg")
+    assert code == 2 and "drawing.svg" in err
+    assert "InkML (.inkml), JSON ink (.json) or npz (.npz)" in err and "Traceback" not in err

@@ -75,7 +75,16 @@ def test_a_single_line_and_a_single_point():
 
 def test_parameters_control_the_split():
     page, _ = _page(lines=3, spacing=40)
-    assert len(split_line_indices(page, line_gap=10.0)) == 1  # Lines closer than 10 heights.
+    # Lines closer than 10 heights.
+    assert len(split_line_indices(page, line_gap=10.0, short_line_gap=10.0)) == 1
+
+
+def test_a_short_line_shows_no_carriage_return_but_is_split_off():
+    short = _word(0, 0, letters=2)  # "Hi": narrower than the carriage return of 8 heights.
+    below = _word(0, -40) + _word(70, -40)
+    page = from_stroke_list(short + below)
+    assert split_line_indices(page) == [list(range(len(short))), list(range(len(short), len(short + below)))]
+    assert len(split_line_indices(page, short_line_gap=10.0)) == 1  # The old rule alone.
 
 
 def test_invalid_page_is_rejected():
