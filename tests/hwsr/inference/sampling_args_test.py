@@ -46,7 +46,7 @@ def test_text_checks():
     assert check_text("hi", 5) == "hi"
     with pytest.raises(SamplingArgumentError, match="empty"):
         check_text("  ", 5)
-    with pytest.raises(SamplingArgumentError, match="too long.*limit of 5 characters"):
+    with pytest.raises(SamplingArgumentError, match=r"too long.*limit of 5 characters"):
         check_text("abcdef", 5)
 
 

@@ -28,7 +28,7 @@ def test_start_point_is_a_zero_raw_offset(io):
 
 
 def test_priming_is_the_same_on_the_host_and_in_the_graph(io, graph):
-    lines, texts = random_lines(2, seed=5)
+    lines, _ = random_lines(2, seed=5)
     for line in lines:
         host, codes = io.prime(line, "  a text ")
         inside = graph.prime(tf.constant(line[None]), tf.constant([len(line)]))

@@ -30,22 +30,14 @@ def lines():
 
 
 @pytest.mark.parametrize("factor", [1, 2, 3])
-def test_drop_points_matches_numpy_for_every_padded_line(lines, factor):
+@pytest.mark.parametrize("graph_fn,numpy_fn", [(gt.drop_points, drop_points),
+                                               (gt.interpolate_points, interpolate_points)],
+                         ids=["drop_points", "interpolate_points"])
+def test_graph_version_matches_numpy_for_every_padded_line(lines, factor, graph_fn, numpy_fn):
     batch, lengths = padded(lines)
-    out, n = gt.drop_points(tf.constant(batch), tf.constant(lengths), factor)
+    out, n = graph_fn(tf.constant(batch), tf.constant(lengths), factor)
     for i, line in enumerate(lines):
-        expected = drop_points(line, factor)
-        assert n[i] == len(expected)
-        np.testing.assert_array_equal(out.numpy()[i, : n[i]], expected)
-        assert not out.numpy()[i, n[i]:].any()
-
-
-@pytest.mark.parametrize("factor", [1, 2, 3])
-def test_interpolate_points_matches_numpy_for_every_padded_line(lines, factor):
-    batch, lengths = padded(lines)
-    out, n = gt.interpolate_points(tf.constant(batch), tf.constant(lengths), factor)
-    for i, line in enumerate(lines):
-        expected = interpolate_points(line, factor)
+        expected = numpy_fn(line, factor)
         assert n[i] == len(expected)
         np.testing.assert_array_equal(out.numpy()[i, : n[i]], expected)
         assert not out.numpy()[i, n[i]:].any()
