@@ -7,6 +7,7 @@ import tensorflow as tf
 from hwsr.export.ctc_greedy import ctc_greedy_decode
 from hwsr.export.limits import ExportLimits
 from hwsr.export.text_graph import decode_labels
+from hwsr.export.tflite_lstm import fused_bidirectional
 from hwsr.model_dir import ModelBundle
 
 #: Input signature of the SavedModel endpoints (raw-unit ``[eos, dx, dy]`` strokes).
@@ -83,27 +84,27 @@ def recognition_functions(bundle: ModelBundle, limits: ExportLimits) -> dict:
 
 
 def tflite_recognize_function(bundle: ModelBundle, limits: ExportLimits):
-    """``(fn, input_signature)`` for the TFLite recogniser, all shapes static.
+    """``(fn, input_signature)`` for the TFLite recogniser: one line of any length.
 
-    ``recognize(strokes [1, N, 3], lengths [1])`` -> ``labels [1, N]`` int32 (alphabet codes,
+    ``recognize(strokes [1, N, 3], lengths [1])`` -> ``labels [1, N']`` int32 (alphabet codes,
     0-padded), ``label_lengths [1]``, ``scores [1]`` (best path: CTC's forward sum needs a
     loop TFLite builtins lack), ``logits [1, N', C]`` and ``logit_lengths [1]`` (from which
-    the host computes `hwsr.Recognizer`'s text and score); ``N = limits.tflite_points``. Longer
-    lines must be cut by the caller. The model's parts are called one by one so that the
-    feature sequence keeps a static length (point dropping makes it data-dependent), which
-    keeps the LSTM loops convertible to builtin ops.
+    the host computes `hwsr.Recognizer`'s text and score). ``N`` is free (the interpreter
+    resizes the input); a host may still pad to ``limits.tflite_points``, the length it
+    promises to accept. The BLSTMs run as the converter's fused LSTM kernels
+    (`hwsr.export.tflite_lstm`), not as step-by-step ``WHILE`` loops.
     """
     model = bundle.model
-    n = limits.tflite_points
-    signature = [tf.TensorSpec([1, n, 3], tf.float32, name="strokes"),
+    signature = [tf.TensorSpec([1, None, 3], tf.float32, name="strokes"),
                  tf.TensorSpec([1], tf.int32, name="lengths")]
 
     def recognize(strokes, lengths):
-        lengths = tf.clip_by_value(lengths, 1, n)
+        lengths = tf.clip_by_value(lengths, 1, tf.shape(strokes)[1])
+        # One line: the features hold exactly its kept points (padding after `lengths` is
+        # dropped with the points), so the LSTMs need no mask and fuse.
         features, feature_lengths = model.features(strokes, lengths)
-        features = tf.pad(features, [[0, 0], [0, n - tf.shape(features)[1]], [0, 0]])
-        features = tf.reshape(features, [1, n, model.features.num_features])
-        h, logit_lengths = model.encoder(features, feature_lengths, training=False)
+        h, logit_lengths = model.encoder(features, feature_lengths, training=False,
+                                         run_rnn=fused_bidirectional)
         if model.attention is not None:
             h = model.attention(h, logit_lengths, training=False)
         logits = model.classifier(h)

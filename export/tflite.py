@@ -47,7 +47,28 @@ def convert(bundle: ModelBundle, name: str, fn, signature, quantization: str = "
             converter.optimizations = [tf.lite.Optimize.DEFAULT]
         if quantization == "float16":
             converter.target_spec.supported_types = [tf.float16]
-        return converter.convert()
+        return without_lstm_cell_clip(converter.convert())
+
+
+def without_lstm_cell_clip(data: bytes) -> bytes:
+    """Turns off the cell clipping (at 10) the converter gives every fused Keras LSTM.
+
+    Keras' LSTM never clips its cell state, and trained recognisers' cells pass 10 on long
+    lines, so the clipped kernel would read them differently from the Python API.
+    """
+    from tensorflow.lite.python import schema_py_generated as schema
+    from tensorflow.lite.tools import flatbuffer_utils
+
+    model = flatbuffer_utils.convert_bytearray_to_object(bytearray(data))
+    lstm = schema.BuiltinOperator.UNIDIRECTIONAL_SEQUENCE_LSTM
+    changed = False
+    for subgraph in model.subgraphs:
+        for op in subgraph.operators:
+            code = model.operatorCodes[op.opcodeIndex]
+            if max(code.builtinCode, code.deprecatedBuiltinCode) == lstm and op.builtinOptions.cellClip:
+                op.builtinOptions.cellClip = 0.0
+                changed = True
+    return bytes(flatbuffer_utils.convert_object_to_bytearray(model)) if changed else data
 
 
 def export_tflite(

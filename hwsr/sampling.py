@@ -10,8 +10,11 @@ the pen is lifted, so words are never cut off.
 
 from __future__ import annotations
 
+import weakref
+
 import tensorflow as tf
 
+from hwsr import stateless_random
 from hwsr.layers.mixture_density_head import sample_mixture
 
 
@@ -36,6 +39,7 @@ def sample_strokes(
     start_point=None,
     prime_strokes=None,
     prime_chars=None,
+    implementation="xla",
 ):
     """Samples pen strokes from a `HandwritingSynthesisModel`.
 
@@ -52,6 +56,11 @@ def sample_strokes(
             the network reads them first, so its hidden state carries their style.
         prime_chars: ``[Up]`` codes of the priming line's text (conditional priming); it is
             put in front of every line's text, as in Graves section 5.5.
+        implementation: ``"xla"`` (default) runs the loop in XLA-compiled chunks of `CHUNK`
+            steps on the fused step (one matmul per layer); ``"graph"`` runs the same chunks
+            without XLA (for runtimes without it); ``"reference"`` runs Keras' cells step by
+            step. All three draw the same random numbers (`hwsr.stateless_random`), so the
+            same seed gives the same strokes, to float rounding.
 
     Returns:
         ``(strokes [B, T, 3], lengths [B])``: normalised ``[eos, dx, dy]`` points, padded with
@@ -88,39 +97,97 @@ def sample_strokes(
     bias = tf.cast(bias, tf.float32)
     temperature = tf.cast(temperature, tf.float32)
     max_steps = tf.cast(max_steps, tf.int32)
-    out = tf.TensorArray(tf.float32, size=0, dynamic_size=True, element_shape=[None, 3])
+    text = (one_hot, char_mask, char_lengths)
+    loop = (point, tuple(state), tf.zeros([batch], tf.bool), tf.zeros([batch], tf.int32))
+    if implementation == "reference":
+        run = _steps_function(model, lambda weights, p, s: model.step(p, s, one_hot, char_mask))
+        _, _, _, lengths, out = run(None, tf.constant(0), max_steps, *loop, text, seed, bias,
+                                    temperature, max_steps)
+        return tf.transpose(out, [1, 0, 2]), lengths
+    if implementation not in ("xla", "graph"):
+        raise ValueError(f"implementation={implementation!r}: expected 'xla', 'graph' or 'reference'")
+    run = _chunk_function(model, jit_compile=implementation == "xla")
+    weights = (model.stack.fused_weights(), tf.convert_to_tensor(model.head.dense.kernel),
+               tf.convert_to_tensor(model.head.dense.bias))
+    outs = tf.TensorArray(tf.float32, size=0, dynamic_size=True, element_shape=[CHUNK, None, 3])
 
-    def cond(t, point, state, finished, lengths, out):
+    def cond(t, point, state, finished, lengths, outs):
         return (t < max_steps) & ~tf.reduce_all(finished)
 
-    def body(t, point, state, finished, lengths, out):
-        params, new_state, window = model.step(point, state, one_hot, char_mask)
-        step_seed = tf.random.experimental.stateless_fold_in(seed, t)
+    def body(t, *args):
+        *loop, outs = args
+        *loop, out = run(weights, t, CHUNK, *loop, text, seed, bias, temperature, max_steps)
+        return (t + CHUNK, *loop, outs.write(t // CHUNK, out))
+
+    *_, lengths, outs = tf.while_loop(cond, body, (tf.constant(0), *loop, outs))
+    strokes = outs.concat()[: tf.reduce_max(lengths)]
+    return tf.transpose(strokes, [1, 0, 2]), lengths
+
+
+#: Steps per XLA-compiled call of the fast sampler (the host loop runs once per chunk).
+CHUNK = 32
+
+
+def _run_steps(model, step_fn, weights, t0, num_steps, point, state, finished, lengths, text,
+               seed, bias, temperature, max_steps):
+    """Steps ``t0 .. t0 + num_steps - 1`` of the sampling loop (fewer once every line ended).
+
+    Returns ``(point, state, finished, lengths, points [num_steps or fewer, B, 3])``; lines
+    stop at step ``max_steps`` too, so a chunk may run past it and write padding.
+    """
+    char_lengths = text[2]
+    static = isinstance(num_steps, int)  # a chunk (XLA needs a fixed size) or the whole run
+    out = tf.TensorArray(tf.float32, size=num_steps if static else 0, dynamic_size=not static,
+                         element_shape=[None, 3])
+
+    def cond(i, point, state, finished, lengths, out):
+        return (i < num_steps) & ~tf.reduce_all(finished)
+
+    def body(i, point, state, finished, lengths, out):
+        t = t0 + i
+        params, new_state, window = step_fn(weights, point, state)
+        step_seed = tf.random.experimental.stateless_fold_in(seed, t, alg=stateless_random.ALG)
         new_point = sample_mixture(params, step_seed, bias, temperature)
-        live = ~finished
+        live = ~finished & (t < max_steps)
         new_point = tf.where(live[:, tf.newaxis], new_point, tf.zeros_like(new_point))
-        out = out.write(t, new_point)
+        out = out.write(i, new_point)
         lengths = lengths + tf.cast(live, tf.int32)
-        pen_up = new_point[:, 0] > 0.5
-        if conditional:
-            done = window_passed_end(window["phi"], char_lengths) & pen_up
-        else:
-            done = tf.zeros_like(pen_up)
-        finished = finished | done
+        if model.conditional:
+            pen_up = new_point[:, 0] > 0.5
+            finished = finished | (window_passed_end(window["phi"], char_lengths) & pen_up)
+        finished = finished | ~live
         # Keep the state of finished lines frozen (their outputs are padding anyway).
         new_state = tuple(
             tf.where(live[:, tf.newaxis], n, s) for n, s in zip(new_state, state)
         )
-        return t + 1, new_point, new_state, finished, lengths, out
+        return i + 1, new_point, new_state, finished, lengths, out
 
-    init = (
-        tf.constant(0),
-        point,
-        tuple(state),
-        tf.zeros([batch], tf.bool),
-        tf.zeros([batch], tf.int32),
-        out,
-    )
-    _, _, _, _, lengths, out = tf.while_loop(cond, body, init, maximum_iterations=max_steps)
-    strokes = tf.transpose(out.stack(), [1, 0, 2])
-    return strokes, lengths
+    _, point, state, finished, lengths, out = tf.while_loop(
+        cond, body, (tf.constant(0), point, state, finished, lengths, out))
+    return point, state, finished, lengths, out.stack()
+
+
+def _steps_function(model, step_fn):
+    return lambda *args: _run_steps(model, step_fn, *args)
+
+
+_CHUNK_FUNCTIONS = weakref.WeakKeyDictionary()
+
+
+def _chunk_function(model, jit_compile):
+    """`_run_steps` on the fused step (`GravesLSTMStack.fused_step`), one function per model."""
+    cache = _CHUNK_FUNCTIONS.setdefault(model, {})
+    if jit_compile not in cache:
+        def fused(weights, point, state, text_one_hot=None, text_mask=None):
+            stack_weights, head_kernel, head_bias = weights
+            hidden, state, window = model.stack.fused_step(stack_weights, point, state,
+                                                           text_one_hot, text_mask)
+            return tf.matmul(hidden, head_kernel) + head_bias, state, window
+
+        def run(weights, t0, num_steps, point, state, finished, lengths, text, *rest):
+            step_fn = lambda w, p, s: fused(w, p, s, text[0], text[1])  # noqa: E731
+            return _run_steps(model, step_fn, weights, t0, num_steps, point, state, finished,
+                              lengths, text, *rest)
+
+        cache[jit_compile] = tf.function(run, jit_compile=jit_compile)
+    return cache[jit_compile]

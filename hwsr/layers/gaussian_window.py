@@ -25,6 +25,23 @@ def window_weights(alpha, beta, kappa, num_positions):
     )
 
 
+def window_from_params(params, kappa_prev, kappa_scale, chars_one_hot, char_mask):
+    """One window step from the raw ``[B, 3K]`` output of the window's dense layer (eqs. 47-51).
+
+    Returns:
+        ``(w [B, V], kappa [B, K], alpha [B, K], beta [B, K], phi [B, U + 1])``.
+    """
+    a_hat, b_hat, k_hat = tf.split(params, 3, axis=-1)
+    alpha = tf.exp(tf.minimum(a_hat, MAX_EXP_ARG))
+    beta = tf.exp(tf.minimum(b_hat, MAX_EXP_ARG))
+    kappa = kappa_prev + tf.exp(tf.minimum(k_hat, MAX_EXP_ARG)) / kappa_scale
+    num_chars = tf.shape(chars_one_hot)[1]
+    phi = window_weights(alpha, beta, kappa, num_chars + 1)
+    weights = phi[:, :num_chars] * tf.cast(char_mask, phi.dtype)
+    w = tf.einsum("bu,buv->bv", weights, tf.cast(chars_one_hot, phi.dtype))
+    return w, kappa, alpha, beta, phi
+
+
 @keras.saving.register_keras_serializable(package="hwsr")
 class GaussianWindow(keras.layers.Layer):
     """Soft window over one-hot characters, driven by a hidden state (eqs. 46-51).
@@ -71,15 +88,8 @@ class GaussianWindow(keras.layers.Layer):
         Returns:
             ``(w [B, V], kappa [B, K], alpha [B, K], beta [B, K], phi [B, U + 1])``.
         """
-        a_hat, b_hat, k_hat = tf.split(self.dense(hidden), 3, axis=-1)
-        alpha = tf.exp(tf.minimum(a_hat, MAX_EXP_ARG))
-        beta = tf.exp(tf.minimum(b_hat, MAX_EXP_ARG))
-        kappa = kappa_prev + tf.exp(tf.minimum(k_hat, MAX_EXP_ARG)) / self.kappa_scale
-        num_chars = tf.shape(chars_one_hot)[1]
-        phi = window_weights(alpha, beta, kappa, num_chars + 1)
-        weights = phi[:, :num_chars] * tf.cast(char_mask, phi.dtype)
-        w = tf.einsum("bu,buv->bv", weights, tf.cast(chars_one_hot, phi.dtype))
-        return w, kappa, alpha, beta, phi
+        return window_from_params(self.dense(hidden), kappa_prev, self.kappa_scale, chars_one_hot,
+                                  char_mask)
 
     def get_config(self):
         config = super().get_config()

@@ -5,7 +5,59 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-from hwsr.layers.gaussian_window import GaussianWindow
+from hwsr.layers.gaussian_window import GaussianWindow, window_from_params
+
+
+def lstm_update(z, c):
+    """The gate maths of `keras.layers.LSTMCell` (gate order i, f, c, o).
+
+    Args:
+        z: ``[..., 4H]`` gate pre-activations (``x @ kernel + h @ recurrent_kernel + bias``).
+        c: ``[..., H]`` previous cell state.
+
+    Returns:
+        ``(h, c)``, the new hidden and cell states.
+    """
+    i, f, g, o = tf.split(z, 4, axis=-1)
+    c = tf.sigmoid(f) * c + tf.sigmoid(i) * tf.tanh(g)
+    return tf.sigmoid(o) * tf.tanh(c), c
+
+
+def sequence_lstm(inputs, h, c, kernel, recurrent_kernel, bias):
+    """An `LSTMCell` over a whole sequence whose inputs are all known in advance.
+
+    The input share of the gates is one matmul for the whole sequence; the loop does only
+    the recurrent matmul and the gate maths (`lstm_update`). (TensorFlow's fused
+    ``BlockLSTM`` kernels are slower on CPU, and the gradient registered for
+    ``BlockLSTMV2`` is V1's, wrong for its gate order.)
+
+    Args:
+        inputs: ``[T, B, I]`` time-major inputs.
+        h, c: ``[B, H]`` initial states.
+        kernel, recurrent_kernel, bias: the cell's ``[I, 4H]``, ``[H, 4H]``, ``[4H]``.
+
+    Returns:
+        ``(h [T, B, H], c [T, B, H])`` after every step.
+    """
+    steps = tf.shape(inputs)[0]
+    gates = tf.einsum("tbi,ig->tbg", inputs, kernel) + bias
+    # Read through a TensorArray: the gradient of ``gates[t]`` inside the loop would be a
+    # dense [T, B, 4H] tensor per step.
+    gates = tf.TensorArray(inputs.dtype, size=steps).unstack(gates)
+    outputs = tuple(tf.TensorArray(inputs.dtype, size=steps) for _ in range(2))
+
+    def body(t, h, c, outputs):
+        h, c = lstm_update(gates.read(t) + tf.matmul(h, recurrent_kernel), c)
+        return t + 1, h, c, (outputs[0].write(t, h), outputs[1].write(t, c))
+
+    *_, outputs = tf.while_loop(lambda t, *_: t < steps, body, (tf.constant(0), h, c, outputs))
+    return outputs[0].stack(), outputs[1].stack()
+
+
+def _last(initial, h, c):
+    """``[h, c]`` after the last step of ``[T, B, H]`` sequences (``initial`` if ``T = 0``)."""
+    return [tf.concat([initial[0][tf.newaxis], h], axis=0)[-1],
+            tf.concat([initial[1][tf.newaxis], c], axis=0)[-1]]
 
 
 @keras.saving.register_keras_serializable(package="hwsr")
@@ -17,8 +69,9 @@ class GravesLSTMStack(keras.layers.Layer):
     With ``vocabulary_size`` set, a `GaussianWindow` driven by layer 1 reads the text:
     the window vector feeds layers 2.. at step t and layer 1 at step t + 1 (eqs. 52-53).
 
-    The same `step` function runs the training scan and the graph-compiled sampler, so
-    they cannot drift apart.
+    `call` (training) runs the first layer and the window step by step and the layers above
+    as fused whole-sequence kernels; `step` (Keras' cells) and `fused_step` (one matmul per
+    layer, for the sampler) advance one point. Tests hold all of them to the same outputs.
 
     Paper: https://arxiv.org/abs/1308.0850
 
@@ -127,8 +180,63 @@ class GravesLSTMStack(keras.layers.Layer):
             new_state += [window["kappa"], w]
         return tf.concat(hiddens, axis=-1), tuple(new_state), window
 
+    def fused_weights(self):
+        """The stack's weights as plain tensors for `fused_step`, read once per sampling call.
+
+        Returns:
+            ``(layers, window)``: per layer ``(kernel [in + H, 4H], bias [4H])``, the input
+            kernel stacked over the recurrent one (inputs ``[point, below, w, h]``), and the
+            window's ``(kernel, bias)`` (None if unconditional).
+        """
+        layers = tuple(
+            (tf.concat([cell.kernel, cell.recurrent_kernel], axis=0), tf.convert_to_tensor(cell.bias))
+            for cell in self.cells
+        )
+        window = None
+        if self.conditional:
+            dense = self.window.dense
+            window = (tf.convert_to_tensor(dense.kernel), tf.convert_to_tensor(dense.bias))
+        return layers, window
+
+    def fused_step(self, weights, point, state, chars_one_hot=None, char_mask=None):
+        """`step` with one matmul per layer, on weights from `fused_weights`.
+
+        Same maths and same return values as `step` (equal to float rounding: the input and
+        recurrent products are summed inside one matmul); the sampler runs it, XLA-compiled.
+        """
+        layers, window_weights = weights
+        state = list(state)
+        new_state, hiddens, window = [], [], {}
+        below = w = None
+        for i, (kernel, bias) in enumerate(layers):
+            parts = [point]
+            if below is not None:
+                parts.append(below)
+            if self.conditional:
+                parts.append(state[-1] if i == 0 else w)
+            parts.append(state[2 * i])
+            h, c = lstm_update(tf.matmul(tf.concat(parts, axis=-1), kernel) + bias, state[2 * i + 1])
+            new_state += [h, c]
+            hiddens.append(h)
+            below = h
+            if i == 0 and self.conditional:
+                params = tf.matmul(h, window_weights[0]) + window_weights[1]
+                w, kappa, alpha, beta, phi = window_from_params(
+                    params, state[-2], self.kappa_scale, chars_one_hot, char_mask)
+                window = {"kappa": kappa, "alpha": alpha, "beta": beta, "phi": phi}
+        if self.conditional:
+            new_state += [window["kappa"], w]
+        return tf.concat(hiddens, axis=-1), tuple(new_state), window
+
     def call(self, strokes, chars_one_hot=None, char_mask=None, initial_state=None):
         """Runs the stack over whole sequences (teacher forcing).
+
+        Only the first layer and the window run step by step (each step reads the window of
+        the step before); the point's share of the first layer's gates is one matmul for the
+        whole sequence, and the layers above run as whole-sequence fused LSTM kernels
+        (`sequence_lstm`) once the window is known. `call_step_by_step` is the plain
+        reference (the sampler's `step` in a loop); both give the same outputs to float
+        rounding.
 
         Args:
             strokes: ``[B, T, 3]`` input points.
@@ -140,8 +248,69 @@ class GravesLSTMStack(keras.layers.Layer):
             ``(hidden [B, T, L * units], window)`` where ``window`` holds ``kappa, alpha,
             beta`` as ``[B, T, K]`` (empty dict if unconditional), and ``final_state``.
         """
+        self._check_chars(chars_one_hot, char_mask)
+        state = list(initial_state or self.initial_state(tf.shape(strokes)[0], strokes.dtype))
+        points = tf.transpose(strokes, [1, 0, 2])  # time-major from here on
+        hiddens, final, window = [], [], {}
+        first = 0
+        if self.conditional:
+            h, c, w, window, final_window = self._first_layer_and_window(
+                points, state, chars_one_hot, char_mask)
+            hiddens.append(h)
+            final += _last(state[:2], h, c)
+            first = 1
+        for i in range(first, self.num_layers):
+            parts = [points] + hiddens[-1:] + ([w] if self.conditional else [])
+            cell = self.cells[i]
+            h, c = sequence_lstm(tf.concat(parts, axis=-1), state[2 * i], state[2 * i + 1],
+                                 cell.kernel, cell.recurrent_kernel, cell.bias)
+            hiddens.append(h)
+            final += _last(state[2 * i: 2 * i + 2], h, c)
+        if self.conditional:
+            final += final_window
+        hidden = tf.transpose(tf.concat(hiddens, axis=-1), [1, 0, 2])
+        window = {n: tf.transpose(v, [1, 0, 2]) for n, v in window.items()}
+        return hidden, window, tuple(final)
+
+    def _check_chars(self, chars_one_hot, char_mask):
         if self.conditional and (chars_one_hot is None or char_mask is None):
             raise ValueError("a conditional GravesLSTMStack needs chars_one_hot and char_mask")
+
+    def _first_layer_and_window(self, points, state, chars_one_hot, char_mask):
+        """The step-by-step part of `call`: layer 1 and the window over time-major points.
+
+        Returns:
+            ``(h1 [T, B, H], c1 [T, B, H], w [T, B, V], {kappa, alpha, beta: [T, B, K]},
+            [kappa, w] after the last step)``.
+        """
+        cell = self.cells[0]
+        point_dim = points.shape[-1]
+        steps = tf.shape(points)[0]
+        # Rows of the kernel for the point, then for [w_prev, h_prev]; the point's part of
+        # the gates (and the bias) is computed for every step at once.
+        point_gates = tf.einsum("tbi,ig->tbg", points, cell.kernel[:point_dim]) + cell.bias
+        # Read through a TensorArray: the gradient of ``point_gates[t]`` inside the loop would
+        # be a dense [T, B, 4H] tensor per step.
+        point_gates = tf.TensorArray(points.dtype, size=steps).unstack(point_gates)
+        recurrent = tf.concat([cell.kernel[point_dim:], cell.recurrent_kernel], axis=0)
+        names = ("h", "c", "w", "kappa", "alpha", "beta")
+        tas = tuple(tf.TensorArray(points.dtype, size=steps) for _ in names)
+
+        def body(t, h, c, kappa, w, tas):
+            z = point_gates.read(t) + tf.matmul(tf.concat([w, h], axis=-1), recurrent)
+            h, c = lstm_update(z, c)
+            w, kappa, alpha, beta, _ = self.window(h, kappa, chars_one_hot, char_mask)
+            tas = tuple(ta.write(t, v) for ta, v in zip(tas, (h, c, w, kappa, alpha, beta)))
+            return t + 1, h, c, kappa, w, tas
+
+        _, _, _, kappa, w, tas = tf.while_loop(
+            lambda t, *_: t < steps, body, (tf.constant(0), state[0], state[1], state[-2], state[-1], tas))
+        h, c, w_seq, *window = (ta.stack() for ta in tas)
+        return h, c, w_seq, dict(zip(names[3:], window)), [kappa, w]
+
+    def call_step_by_step(self, strokes, chars_one_hot=None, char_mask=None, initial_state=None):
+        """`call` as a loop of `step` (Keras' cells): the reference the fast `call` is tested on."""
+        self._check_chars(chars_one_hot, char_mask)
         batch = tf.shape(strokes)[0]
         steps = tf.shape(strokes)[1]
         state = initial_state or self.initial_state(batch, strokes.dtype)

@@ -7,6 +7,8 @@ import math
 import keras
 import tensorflow as tf
 
+from hwsr import stateless_random
+
 # Clamps that keep the log-density finite for any network output.
 MIN_LOG_SIGMA = -5.0  # sigma >= 6.7e-3 in normalised units (raw data is integer: ~0.02)
 MAX_LOG_SIGMA = 5.0
@@ -136,7 +138,8 @@ def sample_mixture(params, seed, bias=0.0, temperature=1.0):
 
     Args:
         params: ``[batch, 1 + 6M]`` raw parameters.
-        seed: an int32 ``[2]`` stateless seed (identical seed, identical sample).
+        seed: an int32 ``[2]`` stateless seed (identical seed, identical sample, with or
+            without XLA: see `hwsr.stateless_random`).
         bias: per-row ``[batch]`` or scalar sampling bias (section 5.4).
         temperature: per-row or scalar temperature.
 
@@ -144,16 +147,16 @@ def sample_mixture(params, seed, bias=0.0, temperature=1.0):
         ``[batch, 3]`` float32 samples.
     """
     p = split_mixture_params(params, bias, temperature)
-    seeds = tf.random.experimental.stateless_split(seed, 3)
+    seeds = tf.random.experimental.stateless_split(seed, 3, alg=stateless_random.ALG)
     batch = tf.shape(params)[0]
-    component = tf.random.stateless_categorical(p["log_pi"], 1, seeds[0], dtype=tf.int32)[:, 0]
+    component = stateless_random.categorical(p["log_pi"], seeds[0])
     pick = lambda t: tf.gather(t, component, axis=1, batch_dims=1)  # noqa: E731
     mu_x, mu_y = pick(p["mu_x"]), pick(p["mu_y"])
     sx, sy = tf.exp(pick(p["log_sigma_x"])), tf.exp(pick(p["log_sigma_y"]))
     rho = pick(p["rho"])
-    n = tf.random.stateless_normal([batch, 2], seeds[1], dtype=params.dtype)
+    n = tf.cast(stateless_random.normal(batch, seeds[1]), params.dtype)
     dx = mu_x + sx * n[:, 0]
     dy = mu_y + sy * (rho * n[:, 0] + tf.sqrt(1.0 - tf.square(rho)) * n[:, 1])
-    u = tf.random.stateless_uniform([batch], seeds[2], dtype=params.dtype)
+    u = tf.cast(stateless_random.uniform(batch, seeds[2]), params.dtype)
     eos = tf.cast(u < tf.sigmoid(p["eos_logit"]), params.dtype)
     return tf.stack([eos, dx, dy], axis=-1)

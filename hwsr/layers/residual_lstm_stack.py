@@ -75,11 +75,16 @@ class ResidualLSTMStack(keras.layers.Layer):
         )
         return tf.reduce_sum(pairs, axis=2) / tf.maximum(count, 1.0), new_lengths
 
-    def call(self, inputs, lengths, training=False):
+    def call(self, inputs, lengths, training=False, run_rnn=None):
+        """``(outputs, lengths)``.
+
+        ``run_rnn(rnn, x)``, if given, replaces the masked call of each `Bidirectional`
+        layer (``hwsr.export`` passes one the TFLite converter fuses, for unpadded lines).
+        """
         x = inputs
         for i, (rnn, norm) in enumerate(zip(self.rnns, self.norms)):
             mask = tf.sequence_mask(lengths, tf.shape(x)[1])
-            y = rnn(x, mask=mask, training=training)
+            y = rnn(x, mask=mask, training=training) if run_rnn is None else run_rnn(rnn, x)
             residual = self.input_projection(x) if i == 0 else x
             y = norm(y + residual)
             y = self.drop(y, training=training)

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from hwsr.models.synthesis_model import HandwritingSynthesisModel
@@ -16,6 +17,7 @@ def tiny(conditional=True, seed=0):
 
 
 CHARS = tf.constant([[2, 3, 4, 0], [5, 6, 7, 8]])
+PRIME = np.random.default_rng(1).normal(size=(6, 3)).astype(np.float32) * [0, 1, 1]
 
 
 def test_same_seed_same_strokes_other_seed_other_strokes():
@@ -75,3 +77,36 @@ def test_priming_changes_the_output_and_keeps_shapes():
     )
     assert primed.shape[0] == 2 and lengths.shape == (2,)
     assert not np.allclose(base.numpy()[:, :5], primed.numpy()[:, :5])
+
+
+@pytest.mark.parametrize("implementation", ["xla", "graph"])
+@pytest.mark.parametrize("conditional", [True, False])
+def test_fast_paths_give_the_reference_strokes(implementation, conditional):
+    model = tiny(conditional=conditional)
+    kwargs = dict(seed=(4, 2), max_steps=45, bias=0.5, temperature=0.9)
+    if conditional:
+        kwargs.update(chars=CHARS, prime_strokes=PRIME, prime_chars=[2, 3])
+    else:
+        kwargs.update(batch_size=3)
+    ref, ref_lengths = sample_strokes(model, implementation="reference", **kwargs)
+    fast, lengths = sample_strokes(model, implementation=implementation, **kwargs)
+    np.testing.assert_array_equal(lengths.numpy(), ref_lengths.numpy())
+    assert fast.shape == ref.shape
+    np.testing.assert_allclose(fast.numpy(), ref.numpy(), atol=1e-4)
+
+
+def test_fast_path_stops_lines_like_the_reference():
+    model = tiny()
+    k = model.num_window_components
+    model.stack.window.dense.bias.assign(np.r_[np.zeros(2 * k), np.full(k, 2.0)].astype(np.float32))
+    kwargs = dict(seed=(0, 3), max_steps=100)
+    ref, ref_lengths = sample_strokes(model, CHARS, implementation="reference", **kwargs)
+    fast, lengths = sample_strokes(model, CHARS, **kwargs)
+    assert np.all(ref_lengths.numpy() < 100)  # the lines ended by Graves' rule, mid-chunk
+    np.testing.assert_array_equal(lengths.numpy(), ref_lengths.numpy())
+    np.testing.assert_allclose(fast.numpy(), ref.numpy(), atol=1e-4)
+
+
+def test_unknown_implementation_is_a_value_error():
+    with pytest.raises(ValueError, match="implementation"):
+        sample_strokes(tiny(), CHARS, implementation="fast", max_steps=2)

@@ -66,3 +66,48 @@ def test_config_round_trip():
                             kappa_scale=4.0)
     clone = GravesLSTMStack.from_config(stack.get_config())
     assert clone.get_config() == stack.get_config()
+
+
+@pytest.mark.parametrize("vocab", [9, None])
+def test_fused_step_equals_the_keras_cells_step(vocab):
+    stack = GravesLSTMStack(units=8, num_layers=3, vocabulary_size=vocab, num_window_components=2)
+    strokes, one_hot, mask = _inputs()
+    if vocab is None:
+        one_hot = mask = None
+    stack.build(strokes.shape)
+    weights = stack.fused_weights()
+    state = fused_state = stack.initial_state(2)
+    for t in range(4):
+        h, state, window = stack.step(strokes[:, t], state, one_hot, mask)
+        fh, fused_state, fused_window = stack.fused_step(weights, strokes[:, t], fused_state,
+                                                         one_hot, mask)
+        np.testing.assert_allclose(fh.numpy(), h.numpy(), atol=1e-6)
+        for a, b in zip(fused_state, state):
+            np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-6)
+        assert sorted(fused_window) == sorted(window)
+
+
+@pytest.mark.parametrize("vocab", [9, None])
+def test_fast_call_equals_step_by_step_outputs_and_gradients(vocab):
+    stack = GravesLSTMStack(units=8, num_layers=3, vocabulary_size=vocab, num_window_components=2)
+    strokes, one_hot, mask = _inputs(steps=7)
+    if vocab is None:
+        one_hot = mask = None
+    stack.build(strokes.shape)
+    start = tuple(tf.random.stateless_normal(s.shape, [i, 1]) * 0.3
+                  for i, s in enumerate(stack.initial_state(2)))
+    results = []
+    for run in (stack.call, stack.call_step_by_step):
+        with tf.GradientTape() as tape:
+            hidden, window, final = run(strokes, one_hot, mask, initial_state=start)
+            loss = tf.reduce_sum(tf.sin(hidden)) + sum(tf.reduce_sum(v) for v in window.values())
+        results.append((hidden, window, final, tape.gradient(loss, stack.trainable_weights)))
+    (hidden, window, final, grads), (ref_hidden, ref_window, ref_final, ref_grads) = results
+    np.testing.assert_allclose(hidden.numpy(), ref_hidden.numpy(), atol=1e-5)
+    assert sorted(window) == sorted(ref_window)
+    for name in window:
+        np.testing.assert_allclose(window[name].numpy(), ref_window[name].numpy(), atol=1e-5)
+    for a, b in zip(final, ref_final, strict=True):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-5)
+    for a, b in zip(grads, ref_grads, strict=True):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-4, atol=1e-5)
