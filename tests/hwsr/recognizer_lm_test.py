@@ -11,7 +11,7 @@ import pytest
 
 import hwsr.recognizer as recognizer_module
 from hwsr.alphabet import IAM_ONDB_CHARACTERS
-from hwsr.decoding import LMScorer, decode
+from hwsr.decoding import DEFAULT_LM_WEIGHT, DEFAULT_OOV_PENALTY, DEFAULT_WORD_BONUS, LMScorer, decode
 from hwsr.language_model import CharNgramLM, LanguageModelError
 from hwsr.recognizer import SHIPPED_LM, Recognizer
 from hwsr.testing import random_strokes, write_tiny_recognition_dir
@@ -39,8 +39,9 @@ def test_a_language_model_reads_by_beam_search_with_candidates(model_dir, lm, li
     assert rec.lm is lm
     results = rec.recognize(lines, candidates=3)
     out = rec.model({"strokes": np.stack([rec.prepare(lines[0])]), "lengths": np.array([len(lines[0])])})
+    scorer = LMScorer(lm, rec.alphabet, DEFAULT_LM_WEIGHT, DEFAULT_WORD_BONUS, DEFAULT_OOV_PENALTY)
     want = decode(out["logits"].numpy(), out["logit_lengths"].numpy(), rec.alphabet, method="beam",
-                  beam_width=16, scorer=LMScorer(lm, rec.alphabet, 0.5, 0.0), top_paths=3)[0]
+                  beam_width=16, scorer=scorer, top_paths=3)[0]
     assert [c.text for c in results[0].candidates] == [c.text for c in want.candidates]
     for r in results:
         assert 1 <= len(r.candidates) <= 3 and r.candidates[0].text == r.text

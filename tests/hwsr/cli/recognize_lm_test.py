@@ -100,3 +100,28 @@ def test_contradictory_and_bad_flags(model_dir, lm_file, ink, capsys):
     code, _, err = run(capsys, "recognize", "--model-dir", model_dir, "--lm", lm_file, "--candidates", "0",
                        ink)
     assert code == 2 and "--candidates must be >= 1" in err
+
+
+def test_evaluate_reports_greedy_beam_and_beam_with_the_lm(model_dir, lm_file, tmp_path, capsys):
+    from hwsr.evaluation import error_rates
+
+    texts = ["the cat sat", "a dog", "on the mat"]
+    strokes, lengths = random_strokes(len(texts), 36, seed=3)
+    lines = [np.round(s[:n]) for s, n in zip(strokes, lengths)]
+    starts = np.concatenate([[0], np.cumsum([len(s) for s in lines])])
+    np.savez(tmp_path / "lines.npz", points=np.concatenate(lines).astype(np.int16), starts=starts)
+    (tmp_path / "sentences.txt").write_text("\n".join(texts) + "\n")
+    argv = ["evaluate", "--task", "recognition", "--data", tmp_path, "--model-dir", model_dir,
+            "--beam-width", "4", "--lm", lm_file, "-q"]
+    code, out, err = run(capsys, *argv, "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["beam"]["lm"] is None and result["beam_lm"]["lm"] == str(lm_file)
+    from hwsr.pipeline.sources import load_corpus
+
+    read = Recognizer.from_dir(model_dir, lm=lm_file).recognize(load_corpus(tmp_path).strokes, beam_width=4)
+    assert result["beam_lm"]["cer"] == pytest.approx(error_rates(texts, [r.text for r in read])["cer"])
+    code, out, _ = run(capsys, *argv)
+    assert code == 0 and "beam 4 + LM" in out and "greedy" in out
+    code, out, _ = run(capsys, *argv[:-3], "-q", "--json")  # No LM given, none with the model dir.
+    assert "beam_lm" not in json.loads(out)
