@@ -46,7 +46,7 @@ def main() -> int:
     for seed in range(args.candidates):
         text = TEXTS[seed % len(TEXTS)]
         line = synth.generate([text], bias=args.bias, seed=1000 + seed, dense=False)[0]
-        read = reader.recognize([synth_dense(line, synth.downsample)])[0].text
+        read = reader.recognize([synth_dense(line, synth.downsample)], method="greedy")[0].text
         scored.append((character_error_rate([text], [read]), seed, text, line))
     scored.sort(key=lambda s: (s[0], s[1]))
     out = Path(args.model_dir) / "styles"
