@@ -72,7 +72,7 @@ def serving_refusals(points: list[int]) -> list[dict]:
     from hwsr.export.saved_model import export_saved_model
     from hwsr.model_dir import load_model_dir
     from hwsr.serving.http_server import make_http_server
-    from hwsr.serving.registry import ModelRegistry
+    from hwsr.serving.registry import ModelRegistry, graph_error_message
     from hwsr.testing import write_tiny_recognition_dir
 
     out = []
@@ -95,7 +95,7 @@ def serving_refusals(points: list[int]) -> list[dict]:
                     recognize(strokes=tf.constant(strokes), lengths=tf.constant([n], tf.int32))
                     graph = "accepted"
                 except tf.errors.InvalidArgumentError as e:
-                    graph = str(e.message).splitlines()[0][:160]
+                    graph = graph_error_message(e)[:200]
                 graph_s = time.perf_counter() - start
                 body = json.dumps({"inputs": {"strokes": strokes.tolist(), "lengths": [n]}}).encode()
                 start = time.perf_counter()
