@@ -140,3 +140,17 @@ def test_svg_that_is_a_drawing_names_the_formats_to_use(tmp_path):
     bad.write_text('<svg data-hwsr-scale="2"><g class="hwsr-line"><path d="M0,0 C1,1 2,2 3,3"/></g></svg>')
     with pytest.raises(InkFormatError, match=r"path data .C1,1 2,2 3,3. is not from hwsr"):
         read_page(bad)
+
+
+def test_pages_the_shipped_synthesiser_writes_split_into_their_lines(tmp_path):
+    from hwsr.synthesizer import Synthesizer
+
+    texts = ["Dear Sam,", "ok", "see you", "Ann"]  # Short lines show no carriage return.
+    lines = Synthesizer.from_pretrained().generate(texts, seed=3)
+    for order in ([0, 1, 2, 3], [2, 1, 3], [1, 0], [3, 2]):
+        page = [lines[i] for i in order]
+        path = tmp_path / "note.inkml"
+        write_inkml(path, page_strokes(lines_on_page(page)), text="\n".join(texts[i] for i in order))
+        got = read_page(path)
+        assert [line.text for line in got] == [texts[i] for i in order], order
+        assert [len(line.strokes) for line in got] == [len(s) for s in page]
