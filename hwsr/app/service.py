@@ -26,7 +26,7 @@ from hwsr.app.payloads import (
 )
 from hwsr.defaults import DEFAULT_BIAS
 from hwsr.recognizer import Recognizer
-from hwsr.strokes import from_stroke_list, split_lines, to_stroke_list
+from hwsr.strokes import split_lines, to_stroke_list
 from hwsr.synthesizer import Synthesizer, wrap_text
 
 #: Readings shown per line (the N best of the beam search).
@@ -197,13 +197,25 @@ class HandwritingService:
         elif fmt == "png":
             data = _colour_png(lines, width, rgb)
         else:
-            page = render.layout_page(lines)
-            strokes = from_stroke_list([s for line in page for s in line], y_up=True)
-            with tempfile.TemporaryDirectory() as tmp:
-                path = Path(tmp) / filename
-                ink.write_inkml(path, strokes, text=text)
-                data = path.read_bytes()
+            data = _inkml_page(lines, text)
         return data, media_type, filename
+
+
+def _inkml_page(lines: list[np.ndarray], text: str | None) -> bytes:
+    """InkML of the lines laid out as `render.to_svg` lays them out, one ``<traceGroup>`` per
+    line with its transcription (the lines of ``text``, when it has one per line)."""
+    texts = text.split("\n") if text is not None else []
+    if len(texts) != len(lines):
+        texts = [text] + [None] * (len(lines) - 1)
+    page = []
+    for line, placed, line_text in zip(lines, render.layout_page(lines), texts):
+        canonical = line.copy()
+        canonical[0, 1:] = 0.0
+        page.append(ink.InkLine(canonical, text=line_text, origin=tuple(placed[0][0])))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "page.inkml"
+        ink.write_inkml_page(path, page)
+        return path.read_bytes()
 
 
 def _colour_png(lines: list[np.ndarray], stroke_width: float, rgb: np.ndarray) -> bytes:

@@ -204,9 +204,9 @@ def test_generations_beyond_the_limit_wait_then_get_503(service):
 
 
 def test_exports_svg_png_and_inkml(client, tmp_path):
-    events = read_stream(client.post("/api/generate", json={"text": "ab cd", "seed": 2}))
+    events = read_stream(client.post("/api/generate", json={"text": "abc defgh", "seed": 2, "width": 8}))
     lines = [e["strokes"] for e in events if e["type"] == "line"]
-    body = {"lines": lines, "stroke_width": 3, "color": "#ff0000", "text": "ab cd"}
+    body = {"lines": lines, "stroke_width": 3, "color": "#ff0000", "text": "abc\ndefgh"}
     svg = client.post("/api/export/svg", json=body)
     assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml")
     assert 'stroke="#ff0000"' in svg.text and "<path" in svg.text
@@ -221,6 +221,7 @@ def test_exports_svg_png_and_inkml(client, tmp_path):
     from hwsr.ink import read_ink
 
     assert len(read_ink(path)) == sum(len(line) for line in lines)
+    assert inkml.text.count("<traceGroup>") == 2 and ">defgh<" in inkml.text  # One group per line.
     assert client.post("/api/export/gif", json=body).status_code == 404
     assert "not a colour" in client.post("/api/export/svg", json={**body, "color": "nope"}).json()["error"]
     assert client.post("/api/export/svg", json={"lines": [[["a"]]]}).status_code == 400

@@ -8,7 +8,6 @@ Skips with a message where Chromium, chromedriver, Selenium or the shipped model
 from __future__ import annotations
 
 import json
-import time
 
 import numpy as np
 import pytest
@@ -46,7 +45,7 @@ TEXTS = ["the quick brown fox", "jumps over a lazy dog"]
 #: (README, legibility at bias 1, greedy); the canvas adds pixel scaling. Measured here: 2.5 %
 #: with the beam search and the shipped language model ("the quick brown fot"), 7.5 % without it.
 MAX_CER = 0.25
-TIMEOUT = 60
+TIMEOUT = 120  # Seconds; generous for a loaded 2-core machine (first calls trace the graphs).
 
 
 @pytest.fixture(scope="module")
@@ -154,22 +153,26 @@ def test_ink_drawn_on_the_canvas_is_read_line_by_line(page, written_lines, downl
     wait(page, lambda d: readings(d) == [])
 
 
+#: Records (time, number of drawn strokes) at every change of the written SVG, in the page
+#: itself, so that a slow WebDriver round trip on a loaded machine misses no step.
+RECORD_GROWTH = """
+window.growth = [];
+new MutationObserver(() => window.growth.push(
+    [performance.now(), document.querySelectorAll("#ink path").length]))
+  .observe(document.getElementById("ink-strokes"), {childList: true});
+"""
+
+
 def test_typed_text_is_written_stroke_by_stroke_while_it_streams(page, downloads):
+    page.execute_script(RECORD_GROWTH)
     write_text(page, "Streams of ink appear, one stroke after the other, line by line.")
-    counts, seen_while_streaming = [], False
-    deadline = time.monotonic() + TIMEOUT
-    while time.monotonic() < deadline:
-        now = app_stats(page)
-        counts.append(len(page.find_elements(By.CSS_SELECTOR, "#ink path")))
-        seen_while_streaming |= now["streamEndMs"] is None and counts[-1] > 0
-        if now["streamEndMs"] is not None and now["strokesDrawn"] == now["strokesReceived"]:
-            break
-        time.sleep(0.03)
-    final = app_stats(page)
-    growth = sorted(set(counts))
-    assert seen_while_streaming, "no stroke was drawn before the stream ended"
-    assert len(growth) >= 5 and counts == sorted(counts), counts  # It grew, step by step.
+    final = wait_written(page, TIMEOUT)
+    growth = page.execute_script("return window.growth")
+    counts = [n for _, n in growth if n > 0]
+    assert len(set(counts)) >= 5 and counts == sorted(counts), counts  # It grew, step by step.
     assert counts[-1] == final["strokesReceived"] > 50
+    drawn_while_streaming = [n for t, n in growth if n > 0 and t < final["streamEndMs"]]
+    assert drawn_while_streaming, "no stroke was drawn before the stream ended"
     assert final["firstStrokeMs"] < final["streamEndMs"]
     assert page.find_element(By.ID, "ink").size["height"] > 60  # Two lines of writing.
     assert error_text(page) is None
