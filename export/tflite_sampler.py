@@ -1,13 +1,12 @@
 """Host-side drivers for the exported ``.tflite`` files (what a device app does), on LiteRT.
 
-`TFLiteRecognizer` prepares and pads a line to the fixed input length
-(`hwsr.inference.recognition_io`), runs ``recognize`` and decodes its logits with
-`hwsr.decoding`, as `hwsr.Recognizer` does (same text, same score). `TFLiteSynthesizer`
-runs ``decode_step`` in a loop with the host-side rules of `hwsr.Synthesizer.generate`
-(`hwsr.inference.synthesis_io`: text checks, start point, priming, stopping,
-de-normalisation and point density): it draws each point from the mixture the step
-returns, feeds it back, and stops with Graves' rule (section 5.3): the window has moved
-past the last character and the pen is up.
+`TFLiteRecognizer` prepares a line (`hwsr.inference.recognition_io`), runs ``recognize``
+and decodes its logits with `hwsr.decoding`, as `hwsr.Recognizer` does (same text, same
+score). `TFLiteSynthesizer` runs ``decode_step`` in a loop with the host-side rules of
+`hwsr.Synthesizer.generate` (`hwsr.inference.synthesis_io`: text checks, start point,
+priming, stopping, de-normalisation and point density): it draws each point from the
+mixture the step returns, feeds it back, and stops with Graves' rule (section 5.3): the
+window has moved past the last character and the pen is up.
 
 Random numbers: TFLite builtins have no stateless RNG, so the draws run on the host. With
 ``noise="numpy"`` (the default, what an app without TensorFlow does) they come from
@@ -34,7 +33,7 @@ import numpy as np
 from hwsr.alphabet import Alphabet
 from hwsr.decoding import decode
 from hwsr.defaults import DEFAULT_BIAS
-from hwsr.inference.recognition_io import pad_lines, prepare_line
+from hwsr.inference.recognition_io import prepare_line
 from hwsr.inference.sampling_args import check_sampling_args, seed_pair
 from hwsr.inference.synthesis_io import SynthesisIO, past_end
 from hwsr.strokes import Normalizer
@@ -80,8 +79,8 @@ class TFLiteRecognizer:
         if len(line) > self.points:
             raise ValueError(f"strokes have {len(line)} points; this .tflite recogniser takes at "
                              f"most {self.points} (downsample the line or export with a larger size)")
-        padded, lengths = pad_lines([line], self.points)
-        out = self.runner(strokes=padded, lengths=lengths)
+        # The exact line, not padded to `points`: the interpreter resizes its input.
+        out = self.runner(strokes=line[np.newaxis], lengths=np.array([len(line)], np.int32))
         [result] = decode(out["logits"], out["logit_lengths"], self.alphabet)
         return result.text, result.score
 
