@@ -62,8 +62,11 @@ class GaussianWindow(keras.layers.Layer):
 
     Example:
 
-    >>> window = GaussianWindow(num_components=10)
-    >>> w, kappa, alpha, beta, phi = window(h1, kappa_prev, chars_one_hot, char_mask)
+    >>> window = GaussianWindow(num_components=2)
+    >>> chars = tf.one_hot([[3, 4, 5]], 10)
+    >>> w, kappa, alpha, beta, phi = window(tf.zeros([1, 16]), tf.zeros([1, 2]), chars, tf.ones([1, 3]))
+    >>> tuple(w.shape), tuple(kappa.shape), tuple(phi.shape)  # [B, V], [B, K], [B, U + 1]
+    ((1, 10), (1, 2), (1, 4))
     """
 
     def __init__(self, num_components: int = 10, kappa_scale: float = 10.0, **kwargs):

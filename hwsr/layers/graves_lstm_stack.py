@@ -85,8 +85,13 @@ class GravesLSTMStack(keras.layers.Layer):
 
     Example:
 
-    >>> stack = GravesLSTMStack(units=256, vocabulary_size=83)
-    >>> hidden, window = stack(strokes, chars)   # [B, T, 768], dict of [B, T, K]
+    >>> stack = GravesLSTMStack(units=16, num_layers=3, vocabulary_size=10, num_window_components=2)
+    >>> strokes = np.zeros((2, 7, 3), "float32")
+    >>> chars = tf.one_hot([[3, 4, 5], [6, 7, 0]], 10)
+    >>> stack.build(strokes.shape)
+    >>> hidden, window, final_state = stack(strokes, chars, tf.cast(tf.reduce_max(chars, -1) > 0, "float32"))
+    >>> tuple(hidden.shape), tuple(window["kappa"].shape)  # [B, T, layers * units], [B, T, K]
+    ((2, 7, 48), (2, 7, 2))
     """
 
     def __init__(

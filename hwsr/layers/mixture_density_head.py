@@ -36,8 +36,11 @@ class MixtureDensityHead(keras.layers.Layer):
     Example:
 
     >>> head = MixtureDensityHead(num_components=20)
-    >>> params = head(keras.random.normal((2, 7, 64)))  # [2, 7, 121]
-    >>> nll = mixture_nll(params, targets)              # [2, 7]
+    >>> params = head(np.zeros((2, 7, 64), "float32"))
+    >>> tuple(params.shape)  # 1 + 6 * 20
+    (2, 7, 121)
+    >>> tuple(mixture_nll(params, np.zeros((2, 7, 3), "float32")).shape)
+    (2, 7)
     """
 
     def __init__(self, num_components: int = 20, **kwargs):
@@ -78,10 +81,8 @@ def split_mixture_params(params, bias=0.0, temperature=1.0):
     params = tf.convert_to_tensor(params)
     bias = tf.cast(bias, params.dtype)
     temperature = tf.cast(temperature, params.dtype)
-    m = (params.shape[-1] - 1) // 6
     e_hat = params[..., 0]
     pi_hat, mu_x, mu_y, s_x, s_y, rho_hat = tf.split(params[..., 1:], 6, axis=-1)
-    del m
     bias_e = tf.expand_dims(bias, -1) if bias.shape.rank else bias
     temp_e = tf.expand_dims(temperature, -1) if temperature.shape.rank else temperature
     log_pi = tf.nn.log_softmax(pi_hat * (1.0 + bias_e) / temp_e, axis=-1)

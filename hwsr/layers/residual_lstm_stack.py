@@ -24,8 +24,10 @@ class ResidualLSTMStack(keras.layers.Layer):
 
     Example:
 
-    >>> stack = ResidualLSTMStack(units=128, num_layers=3, subsample_after=(0,))
-    >>> outputs, lengths = stack(features, lengths)    # [B, ceil(T / 2), 256]
+    >>> stack = ResidualLSTMStack(units=8, num_layers=2, subsample_after=(0,))
+    >>> outputs, lengths = stack(np.zeros((2, 9, 3), "float32"), np.array([9, 4]))
+    >>> tuple(outputs.shape), np.asarray(lengths).tolist()  # [B, ceil(T / 2), 2 * units]
+    ((2, 5, 16), [5, 2])
     """
 
     def __init__(self, units: int = 128, num_layers: int = 3, subsample_after=(0,), dropout: float = 0.0,

@@ -31,8 +31,11 @@ class StrokeFeatures(keras.layers.Layer):
 
     Example:
 
-    >>> features, lengths = StrokeFeatures(downsample=2, offset_scale=(42.0, 37.0))(
-    ...     strokes, lengths)
+    >>> strokes = np.zeros((1, 9, 3), "float32")
+    >>> strokes[0, -1, 0] = 1.0  # One pen stroke of 9 points.
+    >>> features, lengths = StrokeFeatures(downsample=2, offset_scale=(42.0, 37.0))(strokes, np.array([9]))
+    >>> np.asarray(lengths).tolist()  # Every 2nd point: 0, 2, 4, 6 and the stroke's end.
+    [5]
     """
 
     def __init__(self, downsample: int = 1, offset_scale=(1.0, 1.0), curvature: bool = False, **kwargs):

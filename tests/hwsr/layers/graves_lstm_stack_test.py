@@ -3,6 +3,7 @@ import pytest
 import tensorflow as tf
 
 from hwsr.layers.graves_lstm_stack import GravesLSTMStack
+from hwsr.testing import run_layer_test
 
 
 def _inputs(batch=2, steps=6, vocab=9):
@@ -85,6 +86,14 @@ def test_fused_step_equals_the_keras_cells_step(vocab):
         for a, b in zip(fused_state, state):
             np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-6)
         assert sorted(fused_window) == sorted(window)
+
+
+def test_layer_contract():
+    strokes, one_hot, mask = _inputs()
+    run_layer_test(GravesLSTMStack, {"units": 5, "num_layers": 2, "vocabulary_size": 9,
+                                     "num_window_components": 3, "kappa_scale": 4.0},
+                   (strokes, one_hot, mask), build_shapes=(strokes.shape,),
+                   expected_output_shape=None)
 
 
 @pytest.mark.parametrize("vocab", [9, None])

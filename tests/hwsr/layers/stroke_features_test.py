@@ -6,6 +6,7 @@ import pytest
 
 from hwsr.layers.stroke_features import StrokeFeatures
 from hwsr.strokes import drop_points, from_stroke_list
+from hwsr.testing import run_layer_test
 
 
 def reference_features(strokes: np.ndarray, downsample: int, scale) -> np.ndarray:
@@ -123,3 +124,11 @@ def test_get_config_round_trip_and_serialisation():
 def test_rejects_bad_downsample():
     with pytest.raises(ValueError, match="downsample must be >= 1"):
         StrokeFeatures(downsample=0)
+
+
+def test_layer_contract():
+    strokes = np.zeros((2, 11, 3), np.float32)
+    strokes[:, 1:, 1:] = np.random.default_rng(0).normal(size=(2, 10, 2))
+    strokes[:, 10, 0] = 1.0  # One pen stroke: every 2nd point and its last are kept.
+    run_layer_test(StrokeFeatures, {"downsample": 2, "offset_scale": (2.0, 3.0), "curvature": False},
+                   (strokes, np.array([11, 11], np.int32)), expected_output_shape=((2, 6, 3), (2,)))
