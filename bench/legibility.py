@@ -105,7 +105,9 @@ def main(argv=None) -> int:
     from hwsr.synthesizer import Synthesizer
 
     synth = Synthesizer.from_dir(args.synthesis) if args.synthesis else Synthesizer.from_pretrained()
-    recognizer = Recognizer.from_dir(args.recognition) if args.recognition else Recognizer.from_pretrained()
+    from hwsr.evaluation import SCORING_RECOGNIZER_DIR
+
+    recognizer = Recognizer.from_dir(args.recognition or SCORING_RECOGNIZER_DIR)
     result = measure(synth, recognizer, args.bias, args.candidates, args.seed,
                      [s for s in args.sets.split(",") if s], args.speed_batch, args.repeats)
     print(json.dumps(result, indent=2) if args.json else format_figures(result))

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from hwsr.alignment import CLASSES, class_error_counts
+from hwsr.model_dir import PRETRAINED_DIR
 
 #: Recognition progress: one line per this many batches of lines.
 PROGRESS_EVERY_BATCHES = 8
@@ -25,10 +26,14 @@ LEGIBILITY_SETS = ("unseen", "hard")
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 #: The recogniser legibility is scored with: the shipped recogniser of commit c939379
-#: (step 2,200, validation CER 7.7 % greedy), by the SHA-256 of its weights file. A better
+#: (step 2,200, validation CER 7.4 % greedy), by the SHA-256 of its weights file. A better
 #: recogniser reads more of the same ink, so figures scored with another one are not
 #: comparable; `scoring_recognizer` says which one was used and whether it is this one.
 SCORING_RECOGNIZER_SHA256 = "bad5d7fe940bf249066e585db09d77796cfd40141d30b312c4d348ccdb30939a"
+#: Where those weights ship (``hwsr/pretrained/legibility_scorer``), apart from the recogniser
+#: that reads users' ink, so that a better recogniser can ship without changing what a
+#: legibility figure means. `hwsr evaluate --task legibility` scores with it by default.
+SCORING_RECOGNIZER_DIR = PRETRAINED_DIR / "legibility_scorer"
 
 
 def legibility_texts(name: str = "unseen") -> list[str]:

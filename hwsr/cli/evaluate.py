@@ -13,6 +13,7 @@ from hwsr.console import CLIError
 from hwsr.evaluation import (
     CLASSES,
     LEGIBILITY_SETS,
+    SCORING_RECOGNIZER_DIR,
     evaluate_legibility,
     evaluate_recognition,
     legibility_texts,
@@ -48,7 +49,8 @@ def add_parser(subparsers) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--task", required=True, choices=TASKS)
-    p.add_argument("--model-dir", help="recognition model dir (default: the shipped model)")
+    p.add_argument("--model-dir", help="recognition model dir (default: the shipped model; for "
+                   "legibility the pinned scorer, hwsr/pretrained/legibility_scorer)")
     p.add_argument("--beam-width", type=int, default=0, metavar="N",
                    help="recognition: also report beam search of width N; legibility: read with it")
     p.add_argument("--batch-size", type=int, default=16, metavar="N", help="lines per model call")
@@ -159,7 +161,7 @@ def run(args) -> int:
         if args.candidates < 0:
             raise CLIError(f"--candidates must be >= 0, got {args.candidates}")
         synthesizer = load_synthesizer(args.synthesis_model_dir, flag="--synthesis-model-dir")
-        recognizer = load_recognizer(args.model_dir, args.batch_size)
+        recognizer = load_recognizer(args.model_dir or SCORING_RECOGNIZER_DIR, args.batch_size)
         scorer = scoring_recognizer(recognizer)
         if not scorer["pinned"]:
             print(f"warning: scoring with {scorer['path']} (weights {scorer['sha256'][:12]}), not the "

@@ -11,6 +11,7 @@ from hwsr.cli.main import main
 from hwsr.console import CLIError
 from hwsr.evaluation import (
     CLASSES,
+    SCORING_RECOGNIZER_DIR,
     SCORING_RECOGNIZER_SHA256,
     legibility_scores,
     legibility_texts,
@@ -202,11 +203,11 @@ def test_legibility_scores():
     assert scores["classes"]["punctuation"]["wer"] == 1.0
 
 
-def test_the_shipped_recogniser_is_the_pinned_scorer():
-    """Fails when the shipped recogniser changes: legibility figures would silently change
-    meaning. Keep the old weights for scoring, or re-pin SCORING_RECOGNIZER_SHA256 (and redo
-    every legibility figure) on purpose."""
-    scorer = scoring_recognizer(Recognizer.from_pretrained())
+def test_the_shipped_scorer_is_the_pinned_one():
+    """Fails when the shipped legibility scorer changes: legibility figures would silently
+    change meaning. Re-pin SCORING_RECOGNIZER_SHA256 (and redo every legibility figure) only on
+    purpose; a new recogniser for users ships in hwsr/pretrained/recognition instead."""
+    scorer = scoring_recognizer(Recognizer.from_dir(SCORING_RECOGNIZER_DIR))
     assert scorer["sha256"] == SCORING_RECOGNIZER_SHA256 and scorer["pinned"]
 
 
