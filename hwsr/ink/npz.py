@@ -70,10 +70,12 @@ def _compact(arrays: dict[str, np.ndarray], path: Path) -> list[InkLine]:
     points, starts = arrays["points"], arrays["starts"]
     if points.ndim != 2 or points.shape[1] != 3:
         raise InkFormatError(f"{path}: 'points' must be [N, 3] [eos, dx, dy], got shape {list(points.shape)}")
-    if (starts.ndim != 1 or len(starts) < 2 or starts.dtype.kind not in "iu" or starts[0] != 0
+    if (starts.ndim != 1 or len(starts) < 1 or starts.dtype.kind not in "iu" or starts[0] != 0
             or starts[-1] != len(points)):
-        raise InkFormatError(f"{path}: 'starts' must be a 1-D array of at least 2 integer offsets "
-                             "running from 0 to len(points)")
+        raise InkFormatError(f"{path}: 'starts' must be a 1-D array of integer offsets running "
+                             "from 0 to len(points)")
+    if len(starts) == 1:  # No lines: an empty corpus, which its reader reports as such.
+        return []
     if np.any(np.diff(starts) <= 0):
         raise InkFormatError(f"{path}: 'starts' must be strictly increasing (no empty lines)")
     n = len(starts) - 1
