@@ -128,7 +128,7 @@ def test_recognition_batches_augment_reproducibly():
 def test_augment_config_is_validated_and_overridable():
     cfg = resolve_config("recognition", "tiny", ["augment.probability=0.8", "augment.max_scale=2"])
     assert cfg.augment.probability == 0.8 and cfg.augment.max_scale == 2.0
-    with pytest.raises(ConfigError, match="augment.probability"):
+    with pytest.raises(ConfigError, match=r"augment\.probability"):
         resolve_config("recognition", "tiny", ["augment.probability=2"])
-    with pytest.raises(ConfigError, match="augment.min_density"):
+    with pytest.raises(ConfigError, match=r"augment\.min_density"):
         resolve_config("recognition", "tiny", ["augment.max_density=3"])

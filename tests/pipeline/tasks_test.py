@@ -83,9 +83,9 @@ def test_recognition_mixes_synthetic_lines_at_the_configured_share(tmp_path):
     fake, _ = random_lines(8, seed=2)
     real_dir = write_npz_lines(tmp_path / "real", real, real_texts, [f"r{i}-000-01" for i in range(8)])
     fake_dir = write_npz_lines(tmp_path / "fake", fake, ["zz"] * 8, [f"s{i}-000-01" for i in range(8)])
-    cfg = resolve_config("recognition", "tiny", [f"data.source={real_dir}", f"data.synthetic_source={fake_dir}",
-                                                 "data.synthetic_fraction=0.25", "data.max_points=100000",
-                                                 "train.batch_size=8"])
+    cfg = resolve_config("recognition", "tiny", [
+        f"data.source={real_dir}", f"data.synthetic_source={fake_dir}", "data.synthetic_fraction=0.25",
+        "data.max_points=100000", "train.batch_size=8"])
     task = get_task(cfg)
     alphabet = Alphabet.iam_ondb()
     data = task.prepare_data(load_corpus(real_dir), {"train": list(range(8)), "validation": []},
