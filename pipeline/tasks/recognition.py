@@ -28,6 +28,10 @@ class RecognitionTask(Task):
     model_section = "recognition"
     trainable_without_reshape = ("dropout",)
 
+    def __init__(self, cfg):
+        super().__init__(cfg)
+        self.synthetic = None  # Synthetic training examples, loaded by `prepare_data`.
+
     @property
     def example_downsample(self) -> int:
         return 1
@@ -57,12 +61,11 @@ class RecognitionTask(Task):
 
     def examples_dataset(self, examples, training, seed):
         real = super().examples_dataset(examples, training, seed)
-        synthetic = getattr(self, "synthetic", None)
-        if not training or synthetic is None:
+        if not training or self.synthetic is None:
             return real
         fraction = self.cfg.data.synthetic_fraction
         return tf.data.Dataset.sample_from_datasets(
-            [real.repeat(), super().examples_dataset(synthetic, training, seed).repeat()],
+            [real.repeat(), super().examples_dataset(self.synthetic, training, seed).repeat()],
             weights=[1.0 - fraction, fraction], seed=seed)
 
     def batches(self, examples, batching, training):
