@@ -100,6 +100,7 @@ def main(argv=None) -> int:
     from hwsr import Recognizer, Synthesizer
     from hwsr.alphabet import Alphabet
     from hwsr.metrics import character_error_rate
+    from hwsr.pipeline.configs import DataConfig
     from hwsr.pipeline.corpus import LineCorpus
     from hwsr.pipeline.prepare import PrepareOptions, prepare
     from hwsr.pipeline.sources import load_corpus
@@ -107,7 +108,8 @@ def main(argv=None) -> int:
 
     rng = random.Random(args.seed)
     corpus = load_corpus(args.data)
-    split = split_by_form(corpus.line_ids, 0.05, 0)  # The split hwsr-train uses.
+    data = DataConfig()  # The split hwsr-train uses by default.
+    split = split_by_form(corpus.line_ids, data.validation_fraction, data.split_seed)
     real = training_texts(corpus, split)
     words = sorted({w.strip(".,;:!?\"'()") for t, _ in real for w in t.split()} - {""})
     lower = [w for w in words if w.isalpha() and w.islower() and len(w) > 2]
