@@ -11,13 +11,11 @@ A candidate fails when
 * its reading is more than ``max_cer`` off its text (character error rate), or
 * the reading drops a word of the text or repeats one (`hwsr.alignment.word_failures`), or
 * the attention window skips a word or stalls on a character (`window_failures`): the
-  window weights phi of the synthesis network, recomputed by running the network over the
-  candidate's own points (teacher forcing reproduces the sampling run), show where the pen
-  was on the text at every step.
+  sampler records where its window weights phi peaked on the text at every step
+  (`Synthesizer.sample_with_window`), so the check costs nothing extra.
 
 Of the candidates of a line, the best reading is the first by (fails, CER, recogniser
-confidence); if it reads well its window is checked (only its: recomputing the window of
-every candidate would cost as much as sampling them), and it is kept unless an earlier
+confidence); if it reads well its window is checked, and it is kept unless an earlier
 round's is better.
 The `CheckReport` says what was read, which round each line came from and how often a line
 needed a second round.
@@ -30,14 +28,11 @@ import functools
 from collections.abc import Sequence
 
 import numpy as np
-import tensorflow as tf
 
 from hwsr.alignment import WordFailures, word_failures
 from hwsr.defaults import DEFAULT_BIAS
 from hwsr.evaluation import decoding_options
-from hwsr.layers.gaussian_window import window_weights
 from hwsr.metrics import edit_distance
-from hwsr.strokes import drop_points
 from hwsr.strokes.hand import match_hand
 
 #: A candidate reading more than this far off its text (character error rate) fails.
@@ -162,46 +157,8 @@ def shipped_recognizer():
     return Recognizer.from_pretrained()
 
 
-def window_positions(synth, lines: Sequence[np.ndarray], texts: Sequence[str],
-                     style=None) -> list[np.ndarray]:
-    """Where the attention window was on each line's text at every step of its writing.
-
-    Runs the synthesis network over the lines' own points (at its point density, after the
-    priming strokes of ``style``), as when they were sampled.
-
-    Returns:
-        Per line ``[T]`` int: the text position (0-based; ``len(text)``: past the end) of
-        the largest window weight phi at each sampled step.
-    """
-    prime_strokes, prime_chars = synth._prime(style)
-    prime = np.zeros([0, 3], np.float32) if prime_strokes is None else prime_strokes
-    offset = 0 if prime_chars is None else len(prime_chars)
-    norms = [synth.normalizer.normalize(drop_points(line, synth.downsample)) for line in lines]
-    steps = len(prime) + max(len(n) for n in norms)
-    inputs = np.zeros([len(lines), steps, 3], np.float32)
-    for i, norm in enumerate(norms):
-        written = np.concatenate([prime, norm])
-        inputs[i, 0] = synth._start_point
-        inputs[i, 1 : len(written)] = written[:-1]
-    codes = synth.alphabet.encode_batch(list(texts), unknown="map").astype(np.int32)
-    if prime_chars is not None:  # The sampler puts the style's text before every line's.
-        codes = np.concatenate([np.tile(prime_chars.astype(np.int32), [len(lines), 1]), codes], axis=1)
-    out = _teacher_forced(synth.model)({"strokes": tf.constant(inputs), "chars": tf.constant(codes)})
-    phi = window_weights(out["alpha"], out["beta"], out["kappa"], codes.shape[1] + 1).numpy()
-    positions = []
-    for i, (norm, text) in enumerate(zip(norms, texts)):
-        rows = phi[i, len(prime) : len(prime) + len(norm), offset : offset + len(text) + 1]
-        positions.append(rows.argmax(axis=1))
-    return positions
-
-
-@functools.lru_cache(maxsize=4)
-def _teacher_forced(model):
-    return tf.function(lambda inputs: model(inputs, training=False), reduce_retracing=True)
-
-
 def window_failures(positions: np.ndarray, text: str) -> WindowFailures:
-    """Stalls and skips of the window positions of one line (`window_positions`).
+    """Stalls and skips of the window positions of one line (`Synthesizer.sample_with_window`).
 
     A word stalls when one of its characters holds the window more than `STALL_FACTOR`
     times the line's median steps per character; it is skipped when the window spends
@@ -275,20 +232,15 @@ def generate_checked(synth, texts: Sequence[str], candidates: int, recognizer=No
     for done, (seed_offset, extra_bias) in enumerate(ROUNDS[: int(rounds)], 1):
         batch = [texts[i] for i in pending for _ in range(int(candidates))]
         round_bias = bias + extra_bias
-        lines = synth.generate(batch, bias=round_bias, seed=(int(seed) + 7919 * seed_offset),
-                               style=style, one_hand=False, **sampling)
+        lines, positions = synth.sample_with_window(
+            batch, bias=round_bias, seed=(int(seed) + 7919 * seed_offset), style=style, **sampling)
         checks = read_back(recognizer, lines, batch, round_=done, bias=round_bias, max_cer=max_cer)
         n = int(candidates)
         picks = [min(range(k * n, (k + 1) * n), key=lambda j: checks[j].sort_key())
                  for k in range(len(pending))]
-        # The window of the best reading of each line only, if that reads well: running the
-        # network over every candidate would cost as much again as sampling them.
-        read_well = [j for j in picks if checks[j].passed]
-        if read_well:
-            positions = window_positions(synth, [lines[j] for j in read_well],
-                                         [batch[j] for j in read_well], style)
-            for j, where in zip(read_well, positions):
-                checks[j] = dataclasses.replace(checks[j], window=window_failures(where, batch[j]))
+        for j in picks:
+            if checks[j].passed:
+                checks[j] = dataclasses.replace(checks[j], window=window_failures(positions[j], batch[j]))
         for i, j in zip(pending, picks):
             if best[i] is None or checks[j].sort_key() < best[i].sort_key():
                 best[i], kept[i] = checks[j], lines[j]

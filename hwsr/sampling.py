@@ -10,6 +10,7 @@ the pen is lifted, so words are never cut off.
 
 from __future__ import annotations
 
+import math
 import weakref
 
 import tensorflow as tf
@@ -40,6 +41,7 @@ def sample_strokes(
     prime_strokes=None,
     prime_chars=None,
     implementation="xla",
+    return_window=False,
 ):
     """Samples pen strokes from a `HandwritingSynthesisModel`.
 
@@ -60,17 +62,30 @@ def sample_strokes(
             steps on the fused step (one matmul per layer); ``"graph"`` runs the same chunks
             without XLA (for runtimes without it); ``"reference"`` runs Keras' cells step by
             step. All three draw the same random numbers (`hwsr.stateless_random`), so the
-            same seed gives the same strokes, to float rounding.
+            same seed gives the same strokes, to float rounding. ``"xla"`` pads the batch
+            and the text length to a few bucket sizes (`bucket_size`; padded lines start
+            finished), so that new shapes seldom compile the chunk again.
+        return_window: also return where the attention window was at every step.
 
     Returns:
         ``(strokes [B, T, 3], lengths [B])``: normalised ``[eos, dx, dy]`` points, padded with
-        zeros after each line's length. ``T <= max_steps``.
+        zeros after each line's length. ``T <= max_steps``. With ``return_window``, a third
+        ``[B, T]`` int32: the character position (in ``prime_chars + chars``; one past the
+        text once it is written) of the largest window weight phi at each step (zeros for
+        an unconditional model).
     """
     conditional = model.conditional
     if conditional and chars is None:
         raise ValueError("a conditional model needs chars")
+    if implementation not in ("xla", "graph", "reference"):
+        raise ValueError(f"implementation={implementation!r}: expected 'xla', 'graph' or 'reference'")
+    padded = conditional and implementation == "xla"
     if conditional:
         chars = tf.cast(chars, tf.int32)
+        lines = tf.shape(chars)[0]
+        if padded:  # All-pad rows have no text: they start finished and write nothing.
+            chars = tf.pad(chars, [[0, bucket_size(lines, BATCH_STEP) - lines],
+                                   [0, bucket_size(tf.shape(chars)[1], TEXT_STEP, False) - tf.shape(chars)[1]]])
         batch = tf.shape(chars)[0]
         char_lengths = tf.reduce_sum(tf.cast(chars > 0, tf.int32), axis=1)
         if prime_chars is not None:
@@ -98,18 +113,17 @@ def sample_strokes(
     temperature = tf.cast(temperature, tf.float32)
     max_steps = tf.cast(max_steps, tf.int32)
     text = (one_hot, char_mask, char_lengths)
-    loop = (point, tuple(state), tf.zeros([batch], tf.bool), tf.zeros([batch], tf.int32))
+    finished = tf.range(batch) >= lines if padded else tf.zeros([batch], tf.bool)
+    loop = (point, tuple(state), finished, tf.zeros([batch], tf.int32))
     if implementation == "reference":
         run = _steps_function(model, lambda weights, p, s: model.step(p, s, one_hot, char_mask))
         _, _, _, lengths, out = run(None, tf.constant(0), max_steps, *loop, text, seed, bias,
                                     temperature, max_steps)
-        return tf.transpose(out, [1, 0, 2]), lengths
-    if implementation not in ("xla", "graph"):
-        raise ValueError(f"implementation={implementation!r}: expected 'xla', 'graph' or 'reference'")
+        return _outputs(tf.transpose(out, [1, 0, 2]), lengths, return_window)
     run = _chunk_function(model, jit_compile=implementation == "xla")
     weights = (model.stack.fused_weights(), tf.convert_to_tensor(model.head.dense.kernel),
                tf.convert_to_tensor(model.head.dense.bias))
-    outs = tf.TensorArray(tf.float32, size=0, dynamic_size=True, element_shape=[CHUNK, None, 3])
+    outs = tf.TensorArray(tf.float32, size=0, dynamic_size=True, element_shape=[CHUNK, None, 4])
 
     def cond(t, point, state, finished, lengths, outs):
         return (t < max_steps) & ~tf.reduce_all(finished)
@@ -121,24 +135,51 @@ def sample_strokes(
 
     *_, lengths, outs = tf.while_loop(cond, body, (tf.constant(0), *loop, outs))
     strokes = outs.concat()[: tf.reduce_max(lengths)]
-    return tf.transpose(strokes, [1, 0, 2]), lengths
+    if padded:
+        strokes, lengths = strokes[:, :lines], lengths[:lines]
+    return _outputs(tf.transpose(strokes, [1, 0, 2]), lengths, return_window)
 
 
 #: Steps per XLA-compiled call of the fast sampler (the host loop runs once per chunk).
 CHUNK = 32
+#: The XLA sampler pads the batch to a power of two up to this, then to multiples of it,
+BATCH_STEP = 16
+#: and the text to a multiple of this many characters (`bucket_size`).
+TEXT_STEP = 16
+
+
+def bucket_size(n, step, powers_of_two=True):
+    """The padded size of a dimension of size ``n`` (a scalar int32 tensor): the next
+    multiple of ``step``, below it (with ``powers_of_two``) the next power of two; so a few
+    compiled shapes serve every batch and text length."""
+    n = tf.maximum(tf.cast(n, tf.int32), 1)
+    multiple = (n + step - 1) // step * step
+    if not powers_of_two:
+        return multiple
+    power = tf.cast(tf.round(2 ** tf.math.ceil(tf.math.log(tf.cast(n, tf.float32)) / math.log(2.0))),
+                    tf.int32)
+    return tf.where(n <= step, tf.maximum(power, n), multiple)
+
+
+def _outputs(points, lengths, return_window):
+    """``[B, T, 4]`` sampled points with the window position as channel 3, to the returns."""
+    if return_window:
+        return points[..., :3], lengths, tf.cast(points[..., 3], tf.int32)
+    return points[..., :3], lengths
 
 
 def _run_steps(model, step_fn, weights, t0, num_steps, point, state, finished, lengths, text,
                seed, bias, temperature, max_steps):
     """Steps ``t0 .. t0 + num_steps - 1`` of the sampling loop (fewer once every line ended).
 
-    Returns ``(point, state, finished, lengths, points [num_steps or fewer, B, 3])``; lines
+    Returns ``(point, state, finished, lengths, points [num_steps or fewer, B, 4])`` (the
+    sampled ``[eos, dx, dy]`` and the position of the window's largest weight); lines
     stop at step ``max_steps`` too, so a chunk may run past it and write padding.
     """
     char_lengths = text[2]
     static = isinstance(num_steps, int)  # a chunk (XLA needs a fixed size) or the whole run
     out = tf.TensorArray(tf.float32, size=num_steps if static else 0, dynamic_size=not static,
-                         element_shape=[None, 3])
+                         element_shape=[None, 4])
 
     def cond(i, point, state, finished, lengths, out):
         return (i < num_steps) & ~tf.reduce_all(finished)
@@ -150,7 +191,11 @@ def _run_steps(model, step_fn, weights, t0, num_steps, point, state, finished, l
         new_point = sample_mixture(params, step_seed, bias, temperature)
         live = ~finished & (t < max_steps)
         new_point = tf.where(live[:, tf.newaxis], new_point, tf.zeros_like(new_point))
-        out = out.write(i, new_point)
+        if model.conditional:
+            where = tf.cast(tf.argmax(window["phi"], axis=1), tf.float32)[:, tf.newaxis]
+        else:
+            where = tf.zeros_like(new_point[:, :1])
+        out = out.write(i, tf.concat([new_point, where], axis=1))
         lengths = lengths + tf.cast(live, tf.int32)
         if model.conditional:
             pen_up = new_point[:, 0] > 0.5

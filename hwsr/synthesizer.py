@@ -101,7 +101,8 @@ class Synthesizer:
     # Generation ------------------------------------------------------------------------------
 
     def _sample_graph(self, chars, bias, temperature, seed, max_steps, prime_strokes=None, prime_chars=None):
-        return self._graph.sample(chars, bias, temperature, seed, max_steps, prime_strokes, prime_chars)
+        return self._graph.sample(chars, bias, temperature, seed, max_steps, prime_strokes, prime_chars,
+                                  return_window=True)
 
     def unwritable_characters(self, texts: Sequence[str]) -> list[str]:
         """The characters of ``texts`` outside the model's alphabet, sorted."""
@@ -167,18 +168,38 @@ class Synthesizer:
             return generate_checked(self, texts, candidates, recognizer, bias=bias, seed=seed,
                                     temperature=temperature, style=style, unknown=unknown,
                                     max_steps=max_steps, dense=dense, one_hand=one_hand)
+        out, _ = self.sample_with_window(texts, bias=bias, seed=seed, temperature=temperature,
+                                         style=style, unknown=unknown, max_steps=max_steps,
+                                         dense=dense)
+        return match_hand(out) if one_hand else out
+
+    def sample_with_window(self, texts: Sequence[str], bias: float = DEFAULT_BIAS, seed: int = 0,
+                           temperature: float = 1.0, style=None, unknown: str | None = None,
+                           max_steps: int | None = None, dense: bool = True):
+        """`generate` (one candidate per line, no hand matching) that also says where the
+        attention window was on each line's text while it was written.
+
+        Returns:
+            ``(lines, positions)``: the raw-unit ``[eos, dx, dy]`` arrays, and per line a
+            ``[steps]`` int array (one entry per sampled point, at the model's density) of
+            the text position (0-based; ``len(text)``: past the end) of the largest window
+            weight phi.
+        """
         texts = self.check_texts(list(texts), unknown)
         chars = self.io.encode(texts)
         prime_strokes, prime_chars = self._prime(style)
         steps = max_steps or self.max_steps_for(texts)
         args = [chars, np.float32(bias), np.float32(temperature), seed_pair(seed), np.int32(steps)]
         if prime_strokes is None:
-            strokes, lengths = self._sample_plain(*args)
+            strokes, lengths, window = self._sample_plain(*args)
         else:
-            strokes, lengths = self._sample_primed(*args, prime_strokes.astype(np.float32),
-                                                   prime_chars.astype(np.int32))
-        out = self.io.finish(strokes.numpy(), lengths.numpy(), dense)
-        return match_hand(out) if one_hand else out
+            strokes, lengths, window = self._sample_primed(*args, prime_strokes.astype(np.float32),
+                                                           prime_chars.astype(np.int32))
+        lengths = lengths.numpy()
+        offset = 0 if prime_chars is None else len(prime_chars)
+        positions = [np.clip(row[: max(int(n), 1)] - offset, 0, len(text))
+                     for row, n, text in zip(window.numpy(), lengths, texts)]
+        return self.io.finish(strokes.numpy(), lengths, dense), positions
 
     def write(self, text: str, width: int = 40, **kwargs) -> list[np.ndarray]:
         """Wraps ``text`` into lines of at most ``width`` characters and writes them all in

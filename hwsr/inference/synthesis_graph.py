@@ -48,9 +48,10 @@ class SynthesisGraph:
         self.std = tf.constant(io.normalizer.std, tf.float32)
 
     def sample(self, chars, bias, temperature, seed, max_steps, prime_strokes=None, prime_chars=None,
-               batch_size=None):
+               batch_size=None, return_window=False):
         """`hwsr.sampling.sample_strokes` from the model's start point; ``seed`` is the pair
-        of `seed_pair`. Returns normalised ``(strokes [B, T, 3], lengths [B])``."""
+        of `seed_pair`. Returns normalised ``(strokes [B, T, 3], lengths [B])`` (and, with
+        ``return_window``, the window positions ``[B, T]``)."""
         return sample_strokes(
             self.model,
             chars,
@@ -62,6 +63,7 @@ class SynthesisGraph:
             start_point=self.io.start_point,
             prime_strokes=prime_strokes,
             prime_chars=prime_chars,
+            return_window=return_window,
         )
 
     @staticmethod

@@ -10,7 +10,6 @@ from hwsr.checked_generation import (
     CheckedLines,
     generate_checked,
     window_failures,
-    window_positions,
 )
 from hwsr.recognizer import RecognitionResult
 from hwsr.synthesizer import Synthesizer
@@ -44,13 +43,13 @@ def pen_lifts(line):
 
 def spy_on_generate(synth, monkeypatch):
     calls = []
-    generate = synth.generate
+    sample = synth.sample_with_window
 
     def spy(texts, **kwargs):
         calls.append({"lines": len(texts), **kwargs})
-        return generate(texts, **kwargs)
+        return sample(texts, **kwargs)
 
-    monkeypatch.setattr(synth, "generate", spy)
+    monkeypatch.setattr(synth, "sample_with_window", spy)
     return calls
 
 
@@ -124,13 +123,18 @@ def test_window_failures_find_stalls_and_skips():
 
 
 @pytest.mark.parametrize("style", [None, 1])
-def test_window_positions_replay_the_sampling_run(style):
-    """With the shipped model: the recomputed window ends past the text (where the stopping
-    rule ended the line), moves forward and visits the text's characters."""
+def test_sampled_window_positions_follow_the_text(style):
+    """With the shipped model: the window the sampler records (one position per sampled
+    point) ends past the text (where the stopping rule ended the line), moves forward and
+    visits the text's characters; the lines are those `generate` writes."""
     synth = Synthesizer.from_pretrained()
     texts = ["hello world", "pen"]
-    lines = synth.generate(texts, seed=2, style=style)
-    for text, where in zip(texts, window_positions(synth, lines, texts, style)):
+    lines, positions = synth.sample_with_window(texts, seed=2, style=style)
+    for line, same in zip(lines, synth.generate(texts, seed=2, style=style)):
+        np.testing.assert_array_equal(line, same)
+    sampled, _ = synth.sample_with_window(texts, seed=2, style=style, dense=False)
+    for line, text, where in zip(sampled, texts, positions):
+        assert len(where) == len(line)
         assert where[-1] == len(text)
         assert np.mean(np.diff(where) < 0) < 0.05
         assert len(set(where.tolist())) >= 0.8 * (len(text) + 1)

@@ -110,3 +110,54 @@ def test_fast_path_stops_lines_like_the_reference():
 def test_unknown_implementation_is_a_value_error():
     with pytest.raises(ValueError, match="implementation"):
         sample_strokes(tiny(), CHARS, implementation="fast", max_steps=2)
+
+
+@pytest.mark.parametrize("implementation", ["xla", "graph"])
+def test_window_positions_match_the_reference(implementation):
+    model = tiny()
+    chars = tf.constant([[2, 3, 4, 0, 0], [5, 6, 7, 8, 2], [3, 0, 0, 0, 0]])  # xla pads to [4, 16]
+    kwargs = dict(seed=(2, 9), max_steps=70, bias=0.5, return_window=True)
+    ref, ref_lengths, ref_where = sample_strokes(model, chars, implementation="reference", **kwargs)
+    fast, lengths, where = sample_strokes(model, chars, implementation=implementation, **kwargs)
+    np.testing.assert_array_equal(lengths.numpy(), ref_lengths.numpy())
+    np.testing.assert_allclose(fast.numpy(), ref.numpy(), atol=1e-4)
+    assert where.dtype == tf.int32 and where.shape == fast.shape[:2]
+    np.testing.assert_array_equal(where.numpy(), ref_where.numpy())
+    assert where.numpy().min() >= 0 and where.numpy().max() <= chars.shape[1]
+
+
+def test_padded_batches_reuse_one_compiled_chunk(monkeypatch):
+    """Batches of 3 and 4 lines with texts of 5 and 9 characters reach the XLA chunk in one
+    padded shape, so it is compiled once for all of them; padding changes no line."""
+    import hwsr.sampling as sampling
+
+    shapes, real = [], sampling._chunk_function
+
+    def spy(model, jit_compile):
+        run = real(model, jit_compile)
+
+        def recorded(weights, t0, num_steps, point, state, finished, lengths, text, *rest):
+            shapes.append((tuple(point.shape), tuple(text[0].shape)))
+            return run(weights, t0, num_steps, point, state, finished, lengths, text, *rest)
+        return recorded
+
+    monkeypatch.setattr(sampling, "_chunk_function", spy)
+    model = tiny()
+    three = sample_strokes(model, tf.constant([[2, 3, 4, 0, 0], [5, 6, 7, 8, 2], [3, 0, 0, 0, 0]]),
+                           seed=(1, 1), max_steps=40)
+    four = sample_strokes(model, tf.constant([[2, 3, 4, 0, 0, 0, 0, 0, 0], [5, 6, 7, 8, 2, 0, 0, 0, 0],
+                                              [3, 0, 0, 0, 0, 0, 0, 0, 0], [4] * 9]),
+                          seed=(1, 1), max_steps=40)
+    assert set(shapes) == {((4, 3), (4, 16, model.vocabulary_size))}
+    assert three[0].shape[0] == 3 and four[0].shape[0] == 4
+    width = min(three[0].shape[1], four[0].shape[1])
+    np.testing.assert_allclose(four[0][:3, :width].numpy(), three[0][:, :width].numpy(), atol=1e-5)
+
+
+@pytest.mark.parametrize(("n", "powers", "expected"),
+                         [(1, True, 1), (3, True, 4), (9, True, 16), (17, True, 32), (33, True, 48),
+                          (1, False, 16), (16, False, 16), (17, False, 32)])
+def test_bucket_sizes(n, powers, expected):
+    from hwsr.sampling import bucket_size
+
+    assert int(bucket_size(tf.constant(n), 16, powers)) == expected
