@@ -84,8 +84,9 @@ def sample_strokes(
         chars = tf.cast(chars, tf.int32)
         lines = tf.shape(chars)[0]
         if padded:  # All-pad rows have no text: they start finished and write nothing.
+            width = tf.shape(chars)[1]
             chars = tf.pad(chars, [[0, bucket_size(lines, BATCH_STEP) - lines],
-                                   [0, bucket_size(tf.shape(chars)[1], TEXT_STEP, False) - tf.shape(chars)[1]]])
+                                   [0, bucket_size(width, TEXT_STEP, False) - width]])
         batch = tf.shape(chars)[0]
         char_lengths = tf.reduce_sum(tf.cast(chars > 0, tf.int32), axis=1)
         if prime_chars is not None:
