@@ -28,6 +28,7 @@ MODULES = (
     "hwsr.layers.residual_lstm_stack",
     "hwsr.layers.self_attention_block",
     "hwsr.layers.stroke_features",
+    "hwsr.layers.windowed_lstm_loop",
     "hwsr.models.recognition_model",
     "hwsr.models.synthesis_model",
 )

@@ -6,52 +6,7 @@ import keras
 import tensorflow as tf
 
 from hwsr.layers.gaussian_window import GaussianWindow, window_from_params
-
-
-def lstm_update(z, c):
-    """The gate maths of `keras.layers.LSTMCell` (gate order i, f, c, o).
-
-    Args:
-        z: ``[..., 4H]`` gate pre-activations (``x @ kernel + h @ recurrent_kernel + bias``).
-        c: ``[..., H]`` previous cell state.
-
-    Returns:
-        ``(h, c)``, the new hidden and cell states.
-    """
-    i, f, g, o = tf.split(z, 4, axis=-1)
-    c = tf.sigmoid(f) * c + tf.sigmoid(i) * tf.tanh(g)
-    return tf.sigmoid(o) * tf.tanh(c), c
-
-
-def sequence_lstm(inputs, h, c, kernel, recurrent_kernel, bias):
-    """An `LSTMCell` over a whole sequence whose inputs are all known in advance.
-
-    The input share of the gates is one matmul for the whole sequence; the loop does only
-    the recurrent matmul and the gate maths (`lstm_update`). (TensorFlow's fused
-    ``BlockLSTM`` kernels are slower on CPU, and the gradient registered for
-    ``BlockLSTMV2`` is V1's, wrong for its gate order.)
-
-    Args:
-        inputs: ``[T, B, I]`` time-major inputs.
-        h, c: ``[B, H]`` initial states.
-        kernel, recurrent_kernel, bias: the cell's ``[I, 4H]``, ``[H, 4H]``, ``[4H]``.
-
-    Returns:
-        ``(h [T, B, H], c [T, B, H])`` after every step.
-    """
-    steps = tf.shape(inputs)[0]
-    gates = tf.einsum("tbi,ig->tbg", inputs, kernel) + bias
-    # Read through a TensorArray: the gradient of ``gates[t]`` inside the loop would be a
-    # dense [T, B, 4H] tensor per step.
-    gates = tf.TensorArray(inputs.dtype, size=steps).unstack(gates)
-    outputs = tuple(tf.TensorArray(inputs.dtype, size=steps) for _ in range(2))
-
-    def body(t, h, c, outputs):
-        h, c = lstm_update(gates.read(t) + tf.matmul(h, recurrent_kernel), c)
-        return t + 1, h, c, (outputs[0].write(t, h), outputs[1].write(t, c))
-
-    *_, outputs = tf.while_loop(lambda t, *_: t < steps, body, (tf.constant(0), h, c, outputs))
-    return outputs[0].stack(), outputs[1].stack()
+from hwsr.layers.windowed_lstm_loop import lstm_update, sequence_lstm, windowed_lstm_loop
 
 
 def _last(initial, h, c):
@@ -282,7 +237,8 @@ class GravesLSTMStack(keras.layers.Layer):
             raise ValueError("a conditional GravesLSTMStack needs chars_one_hot and char_mask")
 
     def _first_layer_and_window(self, points, state, chars_one_hot, char_mask):
-        """The step-by-step part of `call`: layer 1 and the window over time-major points.
+        """The step-by-step part of `call`: layer 1 and the window over time-major points
+        (`hwsr.layers.windowed_lstm_loop`: compiled steps, hand-rolled backward pass).
 
         Returns:
             ``(h1 [T, B, H], c1 [T, B, H], w [T, B, V], {kappa, alpha, beta: [T, B, K]},
@@ -290,28 +246,16 @@ class GravesLSTMStack(keras.layers.Layer):
         """
         cell = self.cells[0]
         point_dim = points.shape[-1]
-        steps = tf.shape(points)[0]
         # Rows of the kernel for the point, then for [w_prev, h_prev]; the point's part of
         # the gates (and the bias) is computed for every step at once.
         point_gates = tf.einsum("tbi,ig->tbg", points, cell.kernel[:point_dim]) + cell.bias
-        # Read through a TensorArray: the gradient of ``point_gates[t]`` inside the loop would
-        # be a dense [T, B, 4H] tensor per step.
-        point_gates = tf.TensorArray(points.dtype, size=steps).unstack(point_gates)
         recurrent = tf.concat([cell.kernel[point_dim:], cell.recurrent_kernel], axis=0)
-        names = ("h", "c", "w", "kappa", "alpha", "beta")
-        tas = tuple(tf.TensorArray(points.dtype, size=steps) for _ in names)
-
-        def body(t, h, c, kappa, w, tas):
-            z = point_gates.read(t) + tf.matmul(tf.concat([w, h], axis=-1), recurrent)
-            h, c = lstm_update(z, c)
-            w, kappa, alpha, beta, _ = self.window(h, kappa, chars_one_hot, char_mask)
-            tas = tuple(ta.write(t, v) for ta, v in zip(tas, (h, c, w, kappa, alpha, beta)))
-            return t + 1, h, c, kappa, w, tas
-
-        _, _, _, kappa, w, tas = tf.while_loop(
-            lambda t, *_: t < steps, body, (tf.constant(0), state[0], state[1], state[-2], state[-1], tas))
-        h, c, w_seq, *window = (ta.stack() for ta in tas)
-        return h, c, w_seq, dict(zip(names[3:], window)), [kappa, w]
+        dense = self.window.dense
+        h, c, w, kappa, alpha, beta, kappa_last, w_last = windowed_lstm_loop(
+            point_gates, state[0], state[1], state[-2], state[-1], recurrent,
+            tf.convert_to_tensor(dense.kernel), tf.convert_to_tensor(dense.bias),
+            chars_one_hot, char_mask, self.kappa_scale)
+        return h, c, w, {"kappa": kappa, "alpha": alpha, "beta": beta}, [kappa_last, w_last]
 
     def call_step_by_step(self, strokes, chars_one_hot=None, char_mask=None, initial_state=None):
         """`call` as a loop of `step` (Keras' cells): the reference the fast `call` is tested on."""
