@@ -9,7 +9,7 @@ Texts: half are transcriptions of the *training* forms (never validation forms),
 made here and rich in capitals, digits and punctuation (dates, prices, codes, quotes...),
 built from the training vocabulary. Styles: the bundled ones and priming with real
 training lines, at random biases. Lines are written in batches (one `Synthesizer.generate`
-call per batch of 16) and read back with the shipped recogniser; a line whose reading is
+call per batch, ``--batch`` lines) and read back with the shipped recogniser; a line whose reading is
 too far from its text (CER above ``--max-cer``, e.g. a garbled or truncated line) is not
 kept, so the labels stay right. The result is a prepared TFRecords dir (``hwsr data
 prepare`` layout, every line in the train split) that ``data.synthetic_source`` takes.
@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-BATCH = 16
+BATCH = 64
 BIASES = (0.35, 0.6, 0.9, 1.3, 2.0)
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -93,6 +93,7 @@ def main(argv=None) -> int:
                    help="share of batches primed with a real training line (others: bundled styles)")
     p.add_argument("--max-cer", type=float, default=0.35,
                    help="keep a line only if the shipped recogniser reads it within this CER")
+    p.add_argument("--batch", type=int, default=BATCH, help="lines per generate call")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--overwrite", action="store_true")
     args = p.parse_args(argv)
@@ -118,9 +119,9 @@ def main(argv=None) -> int:
 
     lines, texts, ids = [], [], []
     tried, start = 0, time.perf_counter()
-    for batch in range(math.ceil(args.lines / BATCH)):
+    for batch in range(math.ceil(args.lines / args.batch)):
         batch_texts = []
-        for _ in range(BATCH):
+        for _ in range(args.batch):
             if rng.random() < args.hard_share:
                 text = hard_text(rng, lower, capitalised)
             else:
