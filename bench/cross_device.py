@@ -8,8 +8,9 @@ Other devices sample at other rates and report other units. This reads the held-
 
 Half density keeps every 2nd point of each pen stroke (`hwsr.strokes.drop_points`), double
 density puts a point between every two (`hwsr.strokes.interpolate_points`); scaling
-multiplies every offset. Target (issue #11): no condition more than 1 CER point above the
-original.
+multiplies every offset. ``--adapt-ink`` reads with ``Recognizer(adapt_ink=True)``, which
+brings such ink to the training ink's size and density first (`hwsr.strokes.device`). Target
+(issue #11): no condition more than 1 CER point above the original.
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ def main(argv=None) -> int:
     p.add_argument("--limit", type=int, default=0, help="only the first N validation lines")
     p.add_argument("--method", choices=("greedy", "beam"), default="greedy",
                    help="decoding (beam uses the shipped language model when there is one)")
+    p.add_argument("--adapt-ink", action="store_true",
+                   help="adapt the ink to the recogniser's training ink first (hwsr.strokes.device)")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
 
@@ -65,7 +68,9 @@ def main(argv=None) -> int:
         idx = idx[: args.limit]
     lines = [np.asarray(corpus.strokes[i], np.float32) for i in idx]
     texts = [corpus.texts[i] for i in idx]
-    reader = Recognizer.from_dir(args.model_dir) if args.model_dir else Recognizer.from_pretrained()
+    kwargs = {"adapt_ink": args.adapt_ink}
+    reader = (Recognizer.from_dir(args.model_dir, **kwargs) if args.model_dir
+              else Recognizer.from_pretrained(**kwargs))
     rows = []
     for name, transform in conditions().items():
         start = time.perf_counter()
@@ -77,11 +82,14 @@ def main(argv=None) -> int:
     base = rows[0]["cer"]
     for row in rows:
         row["cer_points_above_original"] = round(100 * (row["cer"] - base), 2)
-    result = {"model": str(reader.bundle.path), "lines": len(lines), "decoding": args.method, "rows": rows}
+    result = {"model": str(reader.bundle.path), "lines": len(lines), "decoding": args.method,
+              "ink_reference": None if reader.ink_reference is None else vars(reader.ink_reference),
+              "rows": rows}
     if args.json:
         print(json.dumps(result, indent=2))
     else:
-        print(f"{len(lines)} validation lines, model {result['model']}, {args.method} decoding")
+        print(f"{len(lines)} validation lines, model {result['model']}, {args.method} decoding, "
+              f"ink adaptation {'off' if reader.ink_reference is None else reader.ink_reference}")
         print(f"{'condition':<15} {'CER':>7} {'WER':>7} {'vs original':>12}")
         for r in rows:
             print(f"{r['condition']:<15} {100 * r['cer']:6.2f}% {100 * r['wer']:6.2f}% "

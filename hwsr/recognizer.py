@@ -23,6 +23,7 @@ from hwsr.decoding import (
 from hwsr.inference.recognition_io import pad_lines, prepare_line
 from hwsr.line_segments import MAX_SEGMENT_POINTS, read_in_segments, space_code
 from hwsr.model_dir import PRETRAINED_DIR, ModelBundle, ModelDirError, load_model_dir
+from hwsr.strokes.device import REFERENCE_FILE, InkReference, adapt_ink
 
 DEFAULT_BATCH_SIZE = 16
 #: ``Recognizer(lm=SHIPPED_LM)``: the shipped character language model, when installed.
@@ -78,7 +79,11 @@ class Recognizer:
 
     Input lines are raw-unit ``[eos, dx, dy]`` float arrays (as `hwsr.ink.read_ink` and
     `hwsr.Synthesizer.generate` give them); the model drops points and scales offsets in its
-    own graph. Lines are batched, padded together (shortest-first to limit padding). Lines
+    own graph. For ink from another device, ``adapt_ink=True`` first brings every line to
+    the training ink's size and point density (`hwsr.strokes.device`, with the model dir's
+    ``ink_reference.json``; the shipped recogniser has one). It is off by default so that the
+    API, the exports and the server read the same strokes the same way. Lines are batched, padded
+    together (shortest-first to limit padding). Lines
     longer than ``segment_points`` are read in pieces cut at pen-ups and joined
     (`hwsr.line_segments`), so memory grows linearly with a line's length.
 
@@ -99,7 +104,8 @@ class Recognizer:
     #: Longest piece of a line read in one model call (`hwsr.line_segments.MAX_SEGMENT_POINTS`).
     segment_points: int = MAX_SEGMENT_POINTS
 
-    def __init__(self, bundle: ModelBundle, batch_size: int = DEFAULT_BATCH_SIZE, lm=None):
+    def __init__(self, bundle: ModelBundle, batch_size: int = DEFAULT_BATCH_SIZE, lm=None,
+                 adapt_ink: bool = False):
         if bundle.task != "recognition":
             raise ModelDirError(f"{bundle.path}: holds a {bundle.task!r} model, not a recogniser")
         if int(batch_size) < 1:
@@ -109,6 +115,12 @@ class Recognizer:
         self.alphabet = bundle.alphabet
         self.batch_size = int(batch_size)
         self.lm = self._load_lm(lm)
+        reference = bundle.path / REFERENCE_FILE
+        #: The `InkReference` other devices' ink is adapted to (None: lines are read as given).
+        self.ink_reference = InkReference.load(reference) if adapt_ink and reference.exists() else None
+        if adapt_ink and self.ink_reference is None:
+            raise ModelDirError(f"{bundle.path}: adapt_ink needs an {REFERENCE_FILE} "
+                                "(scripts/measure_ink_reference.py writes one)")
         self._scorers: dict[tuple, LMScorer] = {}
         self._forward = tf.function(
             self._forward_graph,
@@ -218,6 +230,8 @@ class Recognizer:
         single = _is_single_line(strokes)
         items = [strokes] if single else list(strokes)
         lines = [self.prepare(s, source="strokes" if single else f"line {i}") for i, s in enumerate(items)]
+        if self.ink_reference is not None:
+            lines = [adapt_ink(line, self.ink_reference) for line in lines]
         size = int(batch_size or self.batch_size)
         if size < 1:
             raise ValueError(f"batch_size must be >= 1, got {size}")

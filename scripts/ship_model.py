@@ -3,7 +3,8 @@
     python scripts/ship_model.py runs/recognition recognition [--metrics metrics.json]
 
 Only what loading needs is copied (model.json, alphabet.json, stats.json, model.weights.h5,
-styles/), plus a ``card.json`` with the training step, validation figures and training hours read
+styles/, ink_reference.json; the shipped model's styles and ink reference are kept when the run
+has none), plus a ``card.json`` with the training step, validation figures and training hours read
 from the run's train_state.json. The copy is atomic: the old shipped model stays until the new one
 is complete.
 """
@@ -76,6 +77,10 @@ def main() -> int:
         card["metrics"] = json.loads(Path(args.metrics).read_text())
     target = REPO / "hwsr" / "pretrained" / args.name
     keep_styles = target / "styles"
+    # The ink reference (hwsr.strokes.device) describes the training data, not one run: a run
+    # dir's own wins, else the shipped model's is kept.
+    reference = next((d / "ink_reference.json" for d in (run, target) if (d / "ink_reference.json").exists()),
+                     None)
     from hwsr.model_dir import load_model_dir
 
     bundle = load_model_dir(run)  # an uncompiled model: no optimizer state in the weights
@@ -89,6 +94,8 @@ def main() -> int:
             shutil.copytree(run / "styles", tmp / "styles")
         elif keep_styles.is_dir():
             shutil.copytree(keep_styles, tmp / "styles")
+        if reference is not None:
+            shutil.copy2(reference, tmp / "ink_reference.json")
         (tmp / "card.json").write_text(json.dumps(card, indent=2) + "\n")
         for path in tmp.rglob("*"):
             path.chmod(0o755 if path.is_dir() else 0o644)

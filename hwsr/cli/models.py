@@ -50,14 +50,14 @@ def load_synthesizer(model_dir: str | os.PathLike | None, flag: str = "--model-d
 
 
 def load_recognizer(model_dir: str | os.PathLike | None, batch_size: int = 16,
-                    flag: str = "--model-dir"):
+                    flag: str = "--model-dir", adapt_ink: bool = False):
     """`hwsr.recognizer.Recognizer` from ``model_dir``, or the shipped one."""
     from hwsr.recognizer import Recognizer
 
     with model_errors(model_dir, "recognition", flag):
         if model_dir:
-            return Recognizer.from_dir(model_dir, batch_size=batch_size)
-        return Recognizer.from_pretrained(batch_size=batch_size)
+            return Recognizer.from_dir(model_dir, batch_size=batch_size, adapt_ink=adapt_ink)
+        return Recognizer.from_pretrained(batch_size=batch_size, adapt_ink=adapt_ink)
 
 
 def load_bundle(model_dir: str | os.PathLike, task: str | None = None, flag: str = "--model-dir"):

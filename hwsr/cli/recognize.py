@@ -66,6 +66,9 @@ def add_parser(subparsers) -> None:
     p.add_argument("--candidates", type=int, default=DEFAULT_CANDIDATES, metavar="N",
                    help=f"N-best readings per line in --json (beam search) [{DEFAULT_CANDIDATES}]")
     p.add_argument("--batch-size", type=int, default=16, metavar="N", help="lines per model call")
+    p.add_argument("--adapt-ink", action="store_true",
+                   help="ink from another device: bring it to the training ink's size and point "
+                        "density first (hwsr.strokes.device; needs the model dir's ink_reference.json)")
     p.add_argument("--json", action="store_true",
                    help="print one JSON object with the text, score and candidates of every line")
     p.set_defaults(func=run)
@@ -141,7 +144,10 @@ def run(args) -> int:
         raise CLIError("--no-lm and --lm FILE contradict each other: give one")
     args.lm_model = CharNgramLM.load(args.lm) if args.lm else None  # Fails before the slow loading.
     sources = [line for f in args.files for line in read_lines(f)]
-    recognizer = load_recognizer(args.model_dir, args.batch_size)
+    recognizer = load_recognizer(args.model_dir, args.batch_size, adapt_ink=args.adapt_ink)
+    if args.adapt_ink and recognizer.ink_reference is None:
+        raise CLIError(f"--adapt-ink: the recogniser in {recognizer.bundle.path} has no ink_reference.json "
+                       "(scripts/measure_ink_reference.py writes one)")
     options = lm_options(args, recognizer)
     results = recognizer.recognize([s for _, s in sources], **options)
     if args.json:

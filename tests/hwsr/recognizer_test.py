@@ -113,3 +113,21 @@ def test_bad_input_names_the_line(recognizer, lines):
         recognizer.recognize(lines[0], method="viterbi")
     with pytest.raises(ValueError, match="beam_width"):
         recognizer.recognize(lines[0], method="beam", beam_width=0)
+
+
+def test_a_model_dir_with_an_ink_reference_reads_other_units_like_its_own(model_dir, tmp_path, lines):
+    from hwsr.strokes.device import REFERENCE_FILE, InkReference
+
+    adapted_dir = tmp_path / "adapted"
+    shutil.copytree(model_dir, adapted_dir)
+    InkReference.measure(lines[1:2]).save(adapted_dir / REFERENCE_FILE)  # line 1 is typical
+    reader = Recognizer.from_dir(adapted_dir, batch_size=3, adapt_ink=True)
+    plain = Recognizer.from_dir(adapted_dir, batch_size=3)
+    assert reader.ink_reference is not None and plain.ink_reference is None
+    big = lines[1] * np.array([1, 4, 4], np.float32)
+    assert reader.recognize(big).codes == reader.recognize(lines[1]).codes == plain.recognize(lines[1]).codes
+    np.testing.assert_allclose(reader.recognize(big).score, reader.recognize(lines[1]).score, rtol=1e-4)
+    # Read as given, 4x ink gives the model other inputs.
+    assert not np.allclose(plain.logits([plain.prepare(big)])[0], plain.logits([plain.prepare(lines[1])])[0])
+    with pytest.raises(ModelDirError, match=r"adapt_ink needs an ink_reference\.json"):
+        Recognizer.from_dir(model_dir, adapt_ink=True)

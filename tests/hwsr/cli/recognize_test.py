@@ -87,6 +87,22 @@ def test_beam_search_option(model_dir, lines, tmp_path, capsys):
     assert result["lines"][0]["text"] == want.text
 
 
+def test_adapt_ink_option(model_dir, lines, tmp_path, capsys):
+    from hwsr.strokes.device import REFERENCE_FILE, InkReference
+
+    write_npz(tmp_path / "big.npz", lines[2] * np.array([1, 5, 5], np.float32))
+    code, _, err = run(capsys, "--model-dir", model_dir, "--adapt-ink", tmp_path / "big.npz")
+    assert code == 2 and "ink_reference.json" in err and "Traceback" not in err
+    adapted = tmp_path / "adapted"
+    import shutil
+
+    shutil.copytree(model_dir, adapted)
+    InkReference.measure(lines[2:3]).save(adapted / REFERENCE_FILE)
+    code, out, _ = run(capsys, "--model-dir", adapted, "--adapt-ink", tmp_path / "big.npz")
+    want = Recognizer.from_dir(adapted).recognize(lines[2]).text
+    assert code == 0 and out.rstrip("\n").split("\t")[-1] == want
+
+
 def test_real_iam_ondb_xml(model_dir, shared_data, capsys):
     xml = sorted((shared_data / "iam_ondb_raw_sample" / "lineStrokes").rglob("*.xml"))[0]
     code, out, err = run(capsys, "--model-dir", model_dir, "--json", xml)
