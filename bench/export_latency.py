@@ -6,8 +6,9 @@ Without model dirs it builds random-weight models of the default training sizes 
 3 x 256 LSTM, 10 window and 20 mixture components; recognition: 3 x 128 BLSTM + attention):
 sizes and latencies depend on the architecture only, the drift figures on the weights too.
 Recognition drift is the character error rate of each TFLite file's text against the
-SavedModel's on the same lines; synthesis drift is the largest MDN parameter difference
-against the float decode step over one rollout.
+SavedModel's on the same lines (with ``--data``, also each file's CER on the validation
+forms); synthesis drift is the largest MDN parameter difference against the float decode
+step over one rollout.
 """
 
 from __future__ import annotations
@@ -79,7 +80,23 @@ def test_lines(count: int, max_points: int, seed: int = 0) -> list[np.ndarray]:
     return lines
 
 
-def bench_recognition(bundle, out: Path, limits, quantizations, repeats: int, lines: int) -> list[dict]:
+def validation_lines(data: Path | None):
+    """``(lines, texts)`` of the validation forms of the corpus at ``data`` (the split
+    `hwsr-train` uses), or None."""
+    if data is None:
+        return None
+    from hwsr.pipeline.configs import DataConfig
+    from hwsr.pipeline.sources import load_corpus
+    from hwsr.pipeline.splits import split_by_form
+
+    corpus = load_corpus(str(data))
+    config = DataConfig()
+    idx = split_by_form(corpus.line_ids, config.validation_fraction, config.split_seed)["validation"]
+    return [np.asarray(corpus.strokes[i], np.float32) for i in idx], [corpus.texts[i] for i in idx]
+
+
+def bench_recognition(bundle, out: Path, limits, quantizations, repeats: int, lines: int,
+                      validation=None) -> list[dict]:
     import tensorflow as tf
 
     from hwsr.export.saved_model import export_saved_model
@@ -107,11 +124,19 @@ def bench_recognition(bundle, out: Path, limits, quantizations, repeats: int, li
         texts = [rec.recognize(line)[0] for line in data]
         errors = sum(edit_distance(a, b) for a, b in zip(texts, reference))
         cer = errors / max(sum(len(r) for r in reference), 1)
+        drift = (f"CER vs SavedModel {100 * cer:.2f}% ({sum(a == b for a, b in zip(texts, reference))}"
+                 f"/{len(data)} lines identical)")
+        if validation is not None:
+            from hwsr.metrics import character_error_rate
+
+            fits = [i for i, line in enumerate(validation[0]) if len(line) <= limits.tflite_points]
+            read = [rec.recognize(validation[0][i])[0] for i in fits]
+            cer = character_error_rate([validation[1][i] for i in fits], read)
+            drift += (f"; validation CER {100 * cer:.2f}% ({len(fits)} lines of <= "
+                      f"{limits.tflite_points} points)")
         rows.append({
             "model": "recognition", "format": f"TFLite {q}", "size_kib": path.stat().st_size / 1024,
-            "latency_ms": timed(lambda rec=rec: rec.recognize(probe), repeats),
-            "drift": f"CER vs SavedModel {100 * cer:.2f}% ({sum(a == b for a, b in zip(texts, reference))}"
-                     f"/{len(data)} lines identical)",
+            "latency_ms": timed(lambda rec=rec: rec.recognize(probe), repeats), "drift": drift,
         })
     return rows
 
@@ -172,6 +197,9 @@ def main(argv=None) -> int:
     parser.add_argument("--lines", type=int, default=20, help="recognition lines for the drift figure")
     parser.add_argument("--steps", type=int, default=300, help="max points of the synthesised line")
     parser.add_argument("--quantizations", nargs="+", default=["none", "dynamic", "float16"])
+    parser.add_argument("--data", type=Path,
+                        help="a corpus (e.g. ../shared/data/iam_ondb_lines): also the validation CER of "
+                             "every TFLite recogniser (int8 must stay within 0.3 points of float)")
     parser.add_argument("--json", type=Path, help="also write the rows as JSON")
     args = parser.parse_args(argv)
 
@@ -192,7 +220,7 @@ def main(argv=None) -> int:
         print(f"models: {dirs['synthesis']}, {dirs['recognition']}")
         quantizations = list(dict.fromkeys(["none", *args.quantizations]))
         rows = bench_recognition(load_model_dir(dirs["recognition"]), tmp / "export", limits,
-                                 quantizations, args.repeats, args.lines)
+                                 quantizations, args.repeats, args.lines, validation_lines(args.data))
         rows += bench_synthesis(load_model_dir(dirs["synthesis"]), tmp / "export", limits,
                                 quantizations, args.repeats, args.steps)
     print("| model | format | size (KiB) | latency (ms) | drift |")
