@@ -43,8 +43,19 @@ def check_strokes(strokes, lengths, limits: ExportLimits, max_batch: bool = True
 def ctc_log_likelihood(labels, label_lengths, logits, logit_lengths):
     """``[B]`` ``log P(labels | logits)`` summed over all CTC alignments: the score of
     `hwsr.Recognizer` (`hwsr.decoding.ctc_log_likelihood`), as graph ops."""
-    return -tf.nn.ctc_loss(labels, tf.cast(logits, tf.float32), label_lengths, logit_lengths,
-                           logits_time_major=False, blank_index=0)
+    # Sparse labels run TensorFlow's fused CTC kernel; dense ones a step-by-step scan in
+    # graph ops, 100x slower on CPU (170 ms against 1.7 ms for a 600-point line). The kernel
+    # refuses empty labels: an empty reading's likelihood is that of the all-blank path.
+    logits = tf.cast(logits, tf.float32)
+    empty = tf.equal(label_lengths, 0)
+    width = tf.shape(labels)[1]
+    labels = tf.cast(labels, tf.int32) * tf.sequence_mask(label_lengths, width, tf.int32)
+    labels = tf.where(empty[:, tf.newaxis] & tf.equal(tf.range(width), 0)[tf.newaxis], 1, labels)
+    fused = -tf.nn.ctc_loss(tf.sparse.from_dense(labels), logits, None, logit_lengths,
+                            logits_time_major=False, blank_index=0)
+    frames = tf.sequence_mask(logit_lengths, tf.shape(logits)[1], tf.float32)
+    all_blank = tf.reduce_sum(tf.nn.log_softmax(logits)[..., 0] * frames, axis=1)
+    return tf.where(empty, all_blank, fused)
 
 
 def recognition_functions(bundle: ModelBundle, limits: ExportLimits) -> dict:
