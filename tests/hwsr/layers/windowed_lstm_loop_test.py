@@ -44,17 +44,20 @@ def grads_of(fn, args, weights):
     return outs, tape.gradient(loss, args)
 
 
+def assert_same(got, want):
+    """Outputs and gradients (`grads_of`) equal to float tolerance."""
+    for a, b in zip(got[0], want[0], strict=True):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-5)
+    for a, b in zip(got[1], want[1], strict=True):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-4, atol=1e-5)
+
+
 @pytest.mark.parametrize("steps", [1, 6])
 def test_sequence_lstm_gradients_equal_autodiff(steps):
     args = [normal([steps, B, 4], 0), normal([B, H], 1), normal([B, H], 2), normal([4, 4 * H], 3),
             normal([H, 4 * H], 4), normal([4 * H], 5)]
     weights = [1.0, 0.7]
-    outs, grads = grads_of(sequence_lstm, args, weights)
-    ref_outs, ref_grads = grads_of(reference_sequence_lstm, args, weights)
-    for a, b in zip(outs, ref_outs, strict=True):
-        np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-5)
-    for a, b in zip(grads, ref_grads, strict=True):
-        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-4, atol=1e-5)
+    assert_same(grads_of(sequence_lstm, args, weights), grads_of(reference_sequence_lstm, args, weights))
 
 
 @pytest.mark.parametrize(("steps", "chars"), [(1, 3), (6, 17)])  # 17 pads to 32 characters
@@ -73,19 +76,12 @@ def test_windowed_loop_gradients_equal_autodiff(steps, chars):
     def ref(*a):
         return reference_windowed_loop(*a, one_hot, mask, 10.0)
 
-    outs, grads = grads_of(fast, args, weights)
-    ref_outs, ref_grads = grads_of(ref, args, weights)
-    for a, b in zip(outs, ref_outs, strict=True):
-        np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-5)
-    for a, b in zip(grads, ref_grads, strict=True):
-        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-4, atol=1e-5)
+    assert_same(grads_of(fast, args, weights), grads_of(ref, args, weights))
 
 
 def test_unused_outputs_get_no_gradient_from_nowhere():
     """A loss on ``h`` alone: the other outputs' gradients arrive as None and count as zero."""
     args = [normal([4, B, 4], 0), normal([B, H], 1), normal([B, H], 2), normal([4, 4 * H], 3),
             normal([H, 4 * H], 4), normal([4 * H], 5)]
-    _, grads = grads_of(lambda *a: sequence_lstm(*a)[:1], args, [1.0])
-    _, ref_grads = grads_of(lambda *a: reference_sequence_lstm(*a)[:1], args, [1.0])
-    for a, b in zip(grads, ref_grads, strict=True):
-        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-4, atol=1e-5)
+    assert_same(grads_of(lambda *a: sequence_lstm(*a)[:1], args, [1.0]),
+                grads_of(lambda *a: reference_sequence_lstm(*a)[:1], args, [1.0]))
