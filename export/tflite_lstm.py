@@ -5,7 +5,7 @@ by step (hundreds of milliseconds for one line). The converter still fuses any f
 carries Keras 2's marker: a ``tf.function`` whose ``api_implements`` attribute starts with
 ``lstm_``, taking ``(inputs, init_h, init_c, kernel, recurrent_kernel, bias)`` and returning
 ``(last_output, outputs, new_h, new_c, runtime)``. Its body (here the plain LSTM of
-`hwsr.layers.graves_lstm_stack.sequence_lstm`) runs in TensorFlow and is replaced by the
+`hwsr.layers.windowed_lstm_loop.sequence_lstm`) runs in TensorFlow and is replaced by the
 fused kernel in the ``.tflite`` file (only where the batch size is static, as in the
 recogniser's ``[1, N, 3]`` signature). There is no mask: the TFLite recogniser reads one line
 of its own length, so every step is real.
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from hwsr.layers.graves_lstm_stack import sequence_lstm
+from hwsr.layers.windowed_lstm_loop import sequence_lstm
 
 
 def _keras_lstm(inputs, init_h, init_c, kernel, recurrent_kernel, bias):
