@@ -72,6 +72,8 @@ def add_parser(subparsers) -> None:
                    help="with --beam-width: also report beam search with this language model "
                    "(default: the shipped recogniser's, the shipped one)")
     g.add_argument("--no-lm", action="store_true", help="no beam + language model row")
+    g.add_argument("--adapt-ink", action="store_true",
+                   help="adapt each line to the recogniser's training ink first (hwsr.strokes.device)")
     g = p.add_argument_group("legibility")
     g.add_argument("--set", choices=LEGIBILITY_SETS, default="unseen",
                    help="built-in texts: 'unseen', 111 ordinary sentences not in the training data; "
@@ -149,10 +151,10 @@ def run(args) -> int:
         corpus = load_corpus(args.data, allow_pickle=args.allow_pickle)
         corpus = select_lines(corpus, args.split, args.validation_fraction,
                               args.split_seed, args.limit)
-        recognizer = load_recognizer(args.model_dir, args.batch_size)
+        recognizer = load_recognizer(args.model_dir, args.batch_size, adapt_ink=args.adapt_ink)
         lm = None if args.no_lm else (lm or recognizer.lm)
         result = {"task": "recognition", "data": str(args.data), "model": str(recognizer.bundle.path),
-                  "split": args.split,
+                  "split": args.split, "adapt_ink": args.adapt_ink,
                   **evaluate_recognition(recognizer, corpus.strokes, corpus.texts, args.beam_width,
                                          say, lm=lm)}
     else:

@@ -145,9 +145,6 @@ def run(args) -> int:
     args.lm_model = CharNgramLM.load(args.lm) if args.lm else None  # Fails before the slow loading.
     sources = [line for f in args.files for line in read_lines(f)]
     recognizer = load_recognizer(args.model_dir, args.batch_size, adapt_ink=args.adapt_ink)
-    if args.adapt_ink and recognizer.ink_reference is None:
-        raise CLIError(f"--adapt-ink: the recogniser in {recognizer.bundle.path} has no ink_reference.json "
-                       "(scripts/measure_ink_reference.py writes one)")
     options = lm_options(args, recognizer)
     results = recognizer.recognize([s for _, s in sources], **options)
     if args.json:

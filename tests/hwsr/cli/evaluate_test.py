@@ -239,3 +239,24 @@ def test_parse_biases():
     for bad in ("a,b", "", "-1"):
         with pytest.raises(CLIError, match="--biases"):
             parse_biases(bad)
+
+
+def test_recognition_with_adapted_ink(model_dir, data_dir, tmp_path, capsys):
+    import shutil
+
+    from hwsr.pipeline.sources import load_corpus
+    from hwsr.strokes.device import REFERENCE_FILE, InkReference
+
+    code, _, err = evaluate(capsys, "--task", "recognition", "--data", data_dir, "--model-dir", model_dir,
+                            "--adapt-ink")
+    assert code == 2 and "ink_reference.json" in err and "Traceback" not in err
+    adapted = tmp_path / "adapted"
+    shutil.copytree(model_dir, adapted)
+    corpus = load_corpus(data_dir)
+    InkReference(size=4.0, spacing=0.5).save(adapted / REFERENCE_FILE)  # far from the test ink
+    code, out, err = evaluate(capsys, "--task", "recognition", "--data", data_dir, "--model-dir", adapted,
+                              "--adapt-ink", "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    read = [r.text for r in Recognizer.from_dir(adapted, adapt_ink=True).recognize(corpus.strokes)]
+    assert result["adapt_ink"] and result["greedy"]["cer"] == pytest.approx(character_error_rate(TEXTS, read))
