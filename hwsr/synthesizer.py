@@ -185,6 +185,7 @@ class Synthesizer:
             the text position (0-based; ``len(text)``: past the end) of the largest window
             weight phi.
         """
+        check_sampling_args(bias=bias, temperature=temperature, seed=seed, max_steps=max_steps)
         texts = self.check_texts(list(texts), unknown)
         chars = self.io.encode(texts)
         prime_strokes, prime_chars = self._prime(style)
