@@ -16,6 +16,7 @@ import weakref
 import tensorflow as tf
 
 from hwsr import stateless_random
+from hwsr.layers.gaussian_window import padded_text_length
 from hwsr.layers.mixture_density_head import sample_mixture
 
 
@@ -63,7 +64,7 @@ def sample_strokes(
             without XLA (for runtimes without it); ``"reference"`` runs Keras' cells step by
             step. All three draw the same random numbers (`hwsr.stateless_random`), so the
             same seed gives the same strokes, to float rounding. ``"xla"`` pads the batch
-            and the text length to a few bucket sizes (`bucket_size`; padded lines start
+            (`bucket_size`) and the text (`padded_text_length`) to a few sizes (padded lines start
             finished), so that new shapes seldom compile the chunk again.
         return_window: also return where the attention window was at every step.
 
@@ -86,7 +87,7 @@ def sample_strokes(
         if padded:  # All-pad rows have no text: they start finished and write nothing.
             width = tf.shape(chars)[1]
             chars = tf.pad(chars, [[0, bucket_size(lines, BATCH_STEP) - lines],
-                                   [0, bucket_size(width, TEXT_STEP, False) - width]])
+                                   [0, padded_text_length(width) - width]])
         batch = tf.shape(chars)[0]
         char_lengths = tf.reduce_sum(tf.cast(chars > 0, tf.int32), axis=1)
         if prime_chars is not None:
@@ -143,20 +144,16 @@ def sample_strokes(
 
 #: Steps per XLA-compiled call of the fast sampler (the host loop runs once per chunk).
 CHUNK = 32
-#: The XLA sampler pads the batch to a power of two up to this, then to multiples of it,
+#: The XLA sampler pads the batch to a power of two up to this, then to multiples of it.
 BATCH_STEP = 16
-#: and the text to a multiple of this many characters (`bucket_size`).
-TEXT_STEP = 16
 
 
-def bucket_size(n, step, powers_of_two=True):
-    """The padded size of a dimension of size ``n`` (a scalar int32 tensor): the next
-    multiple of ``step``, below it (with ``powers_of_two``) the next power of two; so a few
-    compiled shapes serve every batch and text length."""
+def bucket_size(n, step):
+    """The padded size of a batch of ``n`` (a scalar int32 tensor): the next power of two up
+    to ``step``, then the next multiple of ``step``; so a few compiled shapes serve every
+    batch size."""
     n = tf.maximum(tf.cast(n, tf.int32), 1)
     multiple = (n + step - 1) // step * step
-    if not powers_of_two:
-        return multiple
     power = tf.cast(tf.round(2 ** tf.math.ceil(tf.math.log(tf.cast(n, tf.float32)) / math.log(2.0))),
                     tf.int32)
     return tf.where(n <= step, tf.maximum(power, n), multiple)

@@ -6,6 +6,16 @@ import keras
 import tensorflow as tf
 
 MAX_EXP_ARG = 10.0  # Keeps exp() of the window parameters finite for any input.
+#: Compiled loops over the text (the XLA sampler, the training recurrence) pad it to a
+#: multiple of this many characters (padding is masked out), so that a few compiled shapes
+#: serve every text length.
+TEXT_STEP = 16
+
+
+def padded_text_length(length):
+    """``length`` (a scalar int32 tensor, at least 1) rounded up to a multiple of `TEXT_STEP`."""
+    length = tf.maximum(tf.cast(length, tf.int32), 1)
+    return (length + TEXT_STEP - 1) // TEXT_STEP * TEXT_STEP
 
 
 def window_weights(alpha, beta, kappa, num_positions):

@@ -19,11 +19,7 @@ import functools
 
 import tensorflow as tf
 
-from hwsr.layers.gaussian_window import window_from_params
-
-#: The text is padded to a multiple of this many characters (padding is masked out), so
-#: that a few compiled step shapes serve every batch's text length.
-TEXT_STEP = 16
+from hwsr.layers.gaussian_window import padded_text_length, window_from_params
 
 
 def lstm_update(z, c):
@@ -39,6 +35,16 @@ def lstm_update(z, c):
     i, f, g, o = tf.split(z, 4, axis=-1)
     c = tf.sigmoid(f) * c + tf.sigmoid(i) * tf.tanh(g)
     return tf.sigmoid(o) * tf.tanh(c), c
+
+
+def _previous(initial, sequence):
+    """``[T, ...]`` the value each step started from: ``initial``, then step ``t - 1``'s."""
+    return tf.concat([initial[tf.newaxis], sequence[:-1]], axis=0)
+
+
+def _or_zeros(gradient, like):
+    """An output's upstream gradient, zeros where it has none (the output is unused)."""
+    return tf.zeros_like(like) if gradient is None else gradient
 
 
 def _lstm_backward(z, c_prev, c, dh, dc):
@@ -106,9 +112,8 @@ def sequence_lstm(inputs, h0, c0, kernel, recurrent_kernel, bias):
         z, h, c = (ta.stack() for ta in tas)
 
         def grad(dh, dc):
-            dh = tf.zeros_like(h) if dh is None else dh
-            dc = tf.zeros_like(c) if dc is None else dc
-            c_prev = tf.concat([c0[tf.newaxis], c[:-1]], axis=0)
+            dh, dc = _or_zeros(dh, h), _or_zeros(dc, c)
+            c_prev = _previous(c0, c)
             dz_ta = tf.TensorArray(dtype, size=steps)
 
             def back(t, dh_c, dc_c, dz_ta):
@@ -119,9 +124,8 @@ def sequence_lstm(inputs, h0, c0, kernel, recurrent_kernel, bias):
             _, dh0, dc0, dz_ta = tf.while_loop(lambda t, *_: t >= 0, back,
                                                (steps - 1, tf.zeros_like(h0), tf.zeros_like(c0), dz_ta))
             dz = dz_ta.stack()
-            h_prev = tf.concat([h0[tf.newaxis], h[:-1]], axis=0)
             return (tf.einsum("tbg,ig->tbi", dz, kernel), dh0, dc0, tf.einsum("tbi,tbg->ig", inputs, dz),
-                    tf.einsum("tbh,tbg->hg", h_prev, dz), tf.reduce_sum(dz, axis=[0, 1]))
+                    tf.einsum("tbh,tbg->hg", _previous(h0, h), dz), tf.reduce_sum(dz, axis=[0, 1]))
 
         return (h, c), grad
 
@@ -184,7 +188,7 @@ def windowed_lstm_loop(point_gates, h0, c0, kappa0, w0, recurrent, window_kernel
     """
     dtype = point_gates.dtype
     width = tf.shape(char_mask)[1]
-    pad = (width + TEXT_STEP - 1) // TEXT_STEP * TEXT_STEP - width
+    pad = padded_text_length(width) - width
     chars = tf.stop_gradient(tf.pad(tf.cast(chars_one_hot, dtype), [[0, 0], [0, pad], [0, 0]]))
     mask = tf.stop_gradient(tf.pad(tf.cast(char_mask, dtype), [[0, 0], [0, pad]]))
     forward, backward = _compiled_steps(float(kappa_scale))
@@ -205,11 +209,9 @@ def windowed_lstm_loop(point_gates, h0, c0, kappa0, w0, recurrent, window_kernel
         z, h, c, w, kappa, alpha, beta = (ta.stack() for ta in tas)
 
         def grad(dh, dc, dw, dkappa, dalpha, dbeta, dkappa_T, dw_T):
-            upstream = [tf.zeros_like(ref) if g is None else g for g, ref in
+            upstream = [_or_zeros(g, ref) for g, ref in
                         zip((dh, dc, dw, dkappa, dalpha, dbeta), (h, c, w, kappa, alpha, beta))]
-            # The state each step started from: the initial state, then step t - 1's.
-            c_prev = tf.concat([c0[tf.newaxis], c[:-1]], axis=0)
-            kappa_prev = tf.concat([kappa0[tf.newaxis], kappa[:-1]], axis=0)
+            c_prev, kappa_prev = _previous(c0, c), _previous(kappa0, kappa)
             dz_ta, dparams_ta = tf.TensorArray(dtype, size=steps), tf.TensorArray(dtype, size=steps)
 
             def back(t, carry, dz_ta, dparams_ta):
@@ -220,15 +222,13 @@ def windowed_lstm_loop(point_gates, h0, c0, kappa0, w0, recurrent, window_kernel
                     chars, mask, dh_t + dh_c, dc_t + dc_c, dw_t + dw_c, dk_t + dk_c, da_t, db_t)
                 return t - 1, (dh_p, dc_p, dk_p, dw_p), dz_ta.write(t, dz_t), dparams_ta.write(t, dparams_t)
 
-            zero = lambda ref: tf.zeros_like(ref)  # noqa: E731
-            carry = (zero(h0), zero(c0), zero(kappa0) if dkappa_T is None else dkappa_T,
-                     zero(w0) if dw_T is None else dw_T)
+            carry = (tf.zeros_like(h0), tf.zeros_like(c0), _or_zeros(dkappa_T, kappa0),
+                     _or_zeros(dw_T, w0))
             _, (dh0, dc0, dkappa0, dw0), dz_ta, dparams_ta = tf.while_loop(
                 lambda t, *_: t >= 0, back, (steps - 1, carry, dz_ta, dparams_ta))
             dz, dparams = dz_ta.stack(), dparams_ta.stack()
-            h_prev = tf.concat([h0[tf.newaxis], h[:-1]], axis=0)
-            w_prev = tf.concat([w0[tf.newaxis], w[:-1]], axis=0)
-            d_recurrent = tf.einsum("tbi,tbg->ig", tf.concat([w_prev, h_prev], axis=-1), dz)
+            inputs = tf.concat([_previous(w0, w), _previous(h0, h)], axis=-1)  # [w_prev, h_prev]
+            d_recurrent = tf.einsum("tbi,tbg->ig", inputs, dz)
             d_window_kernel = tf.einsum("tbh,tbp->hp", h, dparams)
             d_window_bias = tf.reduce_sum(dparams, axis=[0, 1])
             return dz, dh0, dc0, dkappa0, dw0, d_recurrent, d_window_kernel, d_window_bias

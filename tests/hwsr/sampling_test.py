@@ -154,10 +154,15 @@ def test_padded_batches_reuse_one_compiled_chunk(monkeypatch):
     np.testing.assert_allclose(four[0][:3, :width].numpy(), three[0][:, :width].numpy(), atol=1e-5)
 
 
-@pytest.mark.parametrize(("n", "powers", "expected"),
-                         [(1, True, 1), (3, True, 4), (9, True, 16), (17, True, 32), (33, True, 48),
-                          (1, False, 16), (16, False, 16), (17, False, 32)])
-def test_bucket_sizes(n, powers, expected):
+@pytest.mark.parametrize(("n", "expected"), [(1, 1), (3, 4), (9, 16), (17, 32), (33, 48)])
+def test_bucket_sizes(n, expected):
     from hwsr.sampling import bucket_size
 
-    assert int(bucket_size(tf.constant(n), 16, powers)) == expected
+    assert int(bucket_size(tf.constant(n), 16)) == expected
+
+
+@pytest.mark.parametrize(("n", "expected"), [(1, 16), (16, 16), (17, 32)])
+def test_padded_text_lengths(n, expected):
+    from hwsr.layers.gaussian_window import padded_text_length
+
+    assert int(padded_text_length(tf.constant(n))) == expected
