@@ -59,11 +59,9 @@ def main(argv=None) -> int:
     from hwsr.metrics import character_error_rate, word_error_rate
     from hwsr.pipeline.configs import DataConfig
     from hwsr.pipeline.sources import load_corpus
-    from hwsr.pipeline.splits import split_by_form
 
     corpus = load_corpus(args.data)
-    data = DataConfig()  # The split hwsr-train uses by default.
-    idx = split_by_form(corpus.line_ids, data.validation_fraction, data.split_seed)["validation"]
+    idx = DataConfig().split(corpus.line_ids)["validation"]  # The split hwsr-train uses by default.
     if args.limit:
         idx = idx[: args.limit]
     lines = [np.asarray(corpus.strokes[i], np.float32) for i in idx]

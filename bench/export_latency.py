@@ -87,12 +87,10 @@ def validation_lines(data: Path | None):
         return None
     from hwsr.pipeline.configs import DataConfig
     from hwsr.pipeline.sources import load_corpus
-    from hwsr.pipeline.splits import split_by_form
 
     corpus = load_corpus(str(data))
-    config = DataConfig()
-    idx = split_by_form(corpus.line_ids, config.validation_fraction, config.split_seed)["validation"]
-    return [np.asarray(corpus.strokes[i], np.float32) for i in idx], [corpus.texts[i] for i in idx]
+    corpus = corpus.subset(DataConfig().split(corpus.line_ids)["validation"])
+    return [np.asarray(s, np.float32) for s in corpus.strokes], corpus.texts
 
 
 def bench_recognition(bundle, out: Path, limits, quantizations, repeats: int, lines: int,

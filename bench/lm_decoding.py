@@ -64,12 +64,12 @@ def main(argv=None) -> int:
     from hwsr.decoding import LMScorer, beam_search_decode, greedy_decode, prefix_beam_search
     from hwsr.evaluation import error_rates
     from hwsr.language_model import CharNgramLM, shipped_path
+    from hwsr.pipeline.configs import DataConfig
     from hwsr.pipeline.sources import load_corpus
-    from hwsr.pipeline.splits import split_by_form
     from hwsr.recognizer import Recognizer
 
     corpus = load_corpus(args.data)
-    corpus = corpus.subset(split_by_form(corpus.line_ids, 0.05, 0)["validation"])
+    corpus = corpus.subset(DataConfig().split(corpus.line_ids)["validation"])  # hwsr-train's split
     if args.limit:
         corpus = corpus.subset(range(min(args.limit, len(corpus))))
     rec = Recognizer.from_dir(args.model_dir) if args.model_dir else Recognizer.from_pretrained()

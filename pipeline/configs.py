@@ -38,6 +38,13 @@ class DataConfig:
     synthetic_source: str = ""
     synthetic_fraction: float = 0.0
 
+    def split(self, line_ids) -> dict[str, list[int]]:
+        """The train/validation split by form that ``hwsr-train`` makes with this config
+        (`hwsr.pipeline.splits.split_by_form`); ``DataConfig().split(ids)`` is its default."""
+        from hwsr.pipeline.splits import split_by_form
+
+        return split_by_form(line_ids, self.validation_fraction, self.split_seed)
+
 
 @dataclasses.dataclass
 class SynthesisModelConfig:

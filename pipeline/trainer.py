@@ -38,7 +38,6 @@ from hwsr.io_utils import atomic_write_text
 from hwsr.pipeline import callbacks as cb
 from hwsr.pipeline.configs import ExperimentConfig, load_config_file
 from hwsr.pipeline.sources import load_corpus
-from hwsr.pipeline.splits import split_by_form
 from hwsr.pipeline.strategies import WorkerInfo, has_gpu, make_strategy, worker_info
 from hwsr.pipeline.tasks import Task, TaskData, get_task
 from hwsr.strokes import Normalizer
@@ -74,7 +73,7 @@ def prepare_data(
     corpus = load_corpus(source, allow_pickle=allow_pickle)
     if len(corpus) == 0:
         raise TrainingError(f"{source}: the dataset is empty")
-    split = split_by_form(corpus.line_ids, cfg.data.validation_fraction, cfg.data.split_seed)
+    split = cfg.data.split(corpus.line_ids)
     if not split["train"]:
         raise TrainingError(f"{source}: no training lines after the split")
     data = task.prepare_data(corpus, split, alphabet, normalizer)

@@ -105,12 +105,10 @@ def main(argv=None) -> int:
     from hwsr.pipeline.corpus import LineCorpus
     from hwsr.pipeline.prepare import PrepareOptions, prepare
     from hwsr.pipeline.sources import load_corpus
-    from hwsr.pipeline.splits import split_by_form
 
     rng = random.Random(args.seed)
     corpus = load_corpus(args.data)
-    data = DataConfig()  # The split hwsr-train uses by default.
-    split = split_by_form(corpus.line_ids, data.validation_fraction, data.split_seed)
+    split = DataConfig().split(corpus.line_ids)  # The split hwsr-train uses by default.
     real = training_texts(corpus, split)
     words = sorted({w.strip(".,;:!?\"'()") for t, _ in real for w in t.split()} - {""})
     lower = [w for w in words if w.isalpha() and w.islower() and len(w) > 2]

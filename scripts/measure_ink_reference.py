@@ -30,12 +30,10 @@ def main(argv=None) -> int:
 
     from hwsr.pipeline.configs import DataConfig
     from hwsr.pipeline.sources import load_corpus
-    from hwsr.pipeline.splits import split_by_form
     from hwsr.strokes.device import REFERENCE_FILE, InkReference
 
     corpus = load_corpus(args.data)
-    data = DataConfig()  # The split hwsr-train uses by default.
-    train = split_by_form(corpus.line_ids, data.validation_fraction, data.split_seed)["train"]
+    train = DataConfig().split(corpus.line_ids)["train"]  # The split hwsr-train uses by default.
     reference = InkReference.measure((np.asarray(corpus.strokes[i], np.float32) for i in train),
                                      factor=args.factor, split_factor=args.split_factor)
     out = Path(args.model_dir) / REFERENCE_FILE
