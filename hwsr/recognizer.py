@@ -115,12 +115,14 @@ class Recognizer:
         self.alphabet = bundle.alphabet
         self.batch_size = int(batch_size)
         self.lm = self._load_lm(lm)
-        reference = bundle.path / REFERENCE_FILE
         #: The `InkReference` other devices' ink is adapted to (None: lines are read as given).
-        self.ink_reference = InkReference.load(reference) if adapt_ink and reference.exists() else None
-        if adapt_ink and self.ink_reference is None:
-            raise ModelDirError(f"{bundle.path}: adapt_ink needs an {REFERENCE_FILE} "
-                                "(scripts/measure_ink_reference.py writes one)")
+        self.ink_reference = None
+        if adapt_ink:
+            reference = bundle.path / REFERENCE_FILE
+            if not reference.exists():
+                raise ModelDirError(f"{bundle.path}: adapt_ink needs an {REFERENCE_FILE} "
+                                    "(scripts/measure_ink_reference.py writes one)")
+            self.ink_reference = InkReference.load(reference)
         self._scorers: dict[tuple, LMScorer] = {}
         self._forward = tf.function(
             self._forward_graph,

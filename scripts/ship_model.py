@@ -57,6 +57,7 @@ def main() -> int:
     args = p.parse_args()
     sys.path.insert(0, str(REPO))
     from hwsr.io_utils import atomic_directory
+    from hwsr.strokes.device import REFERENCE_FILE
 
     run = Path(args.run_dir)
     missing = [f for f in FILES if not (run / f).exists()]
@@ -79,8 +80,7 @@ def main() -> int:
     keep_styles = target / "styles"
     # The ink reference (hwsr.strokes.device) describes the training data, not one run: a run
     # dir's own wins, else the shipped model's is kept.
-    reference = next((d / "ink_reference.json" for d in (run, target) if (d / "ink_reference.json").exists()),
-                     None)
+    reference = next((d / REFERENCE_FILE for d in (run, target) if (d / REFERENCE_FILE).exists()), None)
     from hwsr.model_dir import load_model_dir
 
     bundle = load_model_dir(run)  # an uncompiled model: no optimizer state in the weights
@@ -95,7 +95,7 @@ def main() -> int:
         elif keep_styles.is_dir():
             shutil.copytree(keep_styles, tmp / "styles")
         if reference is not None:
-            shutil.copy2(reference, tmp / "ink_reference.json")
+            shutil.copy2(reference, tmp / REFERENCE_FILE)
         (tmp / "card.json").write_text(json.dumps(card, indent=2) + "\n")
         for path in tmp.rglob("*"):
             path.chmod(0o755 if path.is_dir() else 0o644)
