@@ -37,6 +37,11 @@ class DataConfig:
     # scripts/make_synthetic_ink.py writes) mixed into the training stream, and their share.
     synthetic_source: str = ""
     synthetic_fraction: float = 0.0
+    # Training lines with rare characters (digits, capitals, punctuation) repeated up to
+    # rare_char_max_repeats times per epoch (`hwsr.pipeline.oversampling`); power 0 is off.
+    rare_char_power: float = 0.0
+    rare_char_threshold: int = 500
+    rare_char_max_repeats: int = 8
 
     def split(self, line_ids) -> dict[str, list[int]]:
         """The train/validation split by form that ``hwsr-train`` makes with this config
@@ -177,6 +182,9 @@ class ExperimentConfig:
             (0.0 <= self.data.synthetic_fraction < 1.0, "data.synthetic_fraction", "must be in [0, 1)"),
             (not self.data.synthetic_fraction or bool(self.data.synthetic_source),
              "data.synthetic_fraction", "needs data.synthetic_source"),
+            (self.data.rare_char_power >= 0, "data.rare_char_power", "must be >= 0"),
+            (self.data.rare_char_threshold >= 1 and self.data.rare_char_max_repeats >= 1,
+             "data.rare_char_threshold", "and data.rare_char_max_repeats must be >= 1"),
             *self.augment.validate(),
         ]
         for model in (self.synthesis, self.recognition):

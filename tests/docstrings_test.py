@@ -21,6 +21,7 @@ MODULES = (
     "hwsr.decoding",
     "hwsr.strokes.normalizer",
     "hwsr.testing",
+    "hwsr.pipeline.oversampling",
     "hwsr.layers.focal_ctc_loss",
     "hwsr.layers.gaussian_window",
     "hwsr.layers.graves_lstm_stack",

@@ -25,6 +25,7 @@ from hwsr.pipeline import datasets
 from hwsr.pipeline.configs import ExperimentConfig
 from hwsr.pipeline.corpus import LineCorpus
 from hwsr.pipeline.examples import Examples, downsample_corpus, make_examples
+from hwsr.pipeline.oversampling import oversample, rare_line_repeats
 from hwsr.pipeline.strategies import shard_in_memory
 from hwsr.strokes import Normalizer
 
@@ -160,7 +161,13 @@ class Task(abc.ABC):
         return shard_in_memory(self.batches(ds, batching, training))
 
     def examples_dataset(self, examples: Examples, training: bool, seed: int) -> tf.data.Dataset:
-        """The unbatched ``{"strokes", "codes"}`` dataset of ``examples``."""
+        """The unbatched ``{"strokes", "codes"}`` dataset of ``examples``; training lines with
+        rare characters repeated when ``data.rare_char_power`` asks (`hwsr.pipeline.oversampling`)."""
+        data = self.cfg.data
+        if training and data.rare_char_power > 0:
+            repeats = rare_line_repeats(examples.codes, data.rare_char_power,
+                                        data.rare_char_threshold, data.rare_char_max_repeats)
+            examples = oversample(examples, repeats)
         return datasets.from_arrays(examples.strokes, examples.codes)
 
     def timesteps_per_line(self, examples: Examples) -> float:
