@@ -8,6 +8,7 @@ from hwsr.export.ctc_greedy import ctc_greedy_decode
 from hwsr.export.limits import ExportLimits
 from hwsr.export.text_graph import decode_labels
 from hwsr.export.tflite_lstm import fused_bidirectional
+from hwsr.layers.block_lstm import block_bidirectional
 from hwsr.model_dir import ModelBundle
 
 #: Input signature of the SavedModel endpoints (raw-unit ``[eos, dx, dy]`` strokes).
@@ -72,7 +73,7 @@ def recognition_functions(bundle: ModelBundle, limits: ExportLimits) -> dict:
     def run(strokes, lengths):
         with tf.control_dependencies(check_strokes(strokes, lengths, limits)):
             strokes = tf.identity(strokes)
-        out = model({"strokes": strokes, "lengths": lengths}, training=False)
+        out = model({"strokes": strokes, "lengths": lengths}, training=False, run_rnn=block_bidirectional)
         labels, label_lengths, _ = ctc_greedy_decode(out["logits"], out["logit_lengths"])
         result = {
             "text": decode_labels(labels, alphabet),

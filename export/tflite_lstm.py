@@ -45,12 +45,13 @@ def _run(cell, inputs):
                         tf.convert_to_tensor(cell.bias))[1]
 
 
-def fused_bidirectional(rnn, inputs):
+def fused_bidirectional(rnn, inputs, lengths=None):
     """A ``keras.layers.Bidirectional(LSTM(..., return_sequences=True))`` on unpadded inputs.
 
     Args:
         rnn: the Keras layer (concat merge), whose weights are used.
         inputs: ``[B, T, F]`` with no padding.
+        lengths: unused (every line fills ``T``); the `ResidualLSTMStack` ``run_rnn`` hook passes it.
 
     Returns:
         ``[B, T, 2H]``: the forward and the (re-reversed) backward outputs.

@@ -21,6 +21,7 @@ from hwsr.decoding import (
     decode,
 )
 from hwsr.inference.recognition_io import pad_lines, prepare_line
+from hwsr.layers.block_lstm import block_bidirectional
 from hwsr.line_segments import MAX_SEGMENT_POINTS, read_in_segments, space_code
 from hwsr.model_dir import PRETRAINED_DIR, ModelBundle, ModelDirError, load_model_dir
 from hwsr.strokes.device import REFERENCE_FILE, InkReference, adapt_ink
@@ -179,7 +180,8 @@ class Recognizer:
         return self._scorers[key]
 
     def _forward_graph(self, strokes, lengths):
-        out = self.model({"strokes": strokes, "lengths": lengths}, training=False)
+        out = self.model({"strokes": strokes, "lengths": lengths}, training=False,
+                         run_rnn=block_bidirectional)
         return out["logits"], out["logit_lengths"]
 
     @staticmethod

@@ -23,6 +23,7 @@ MODULES = (
     "hwsr.testing",
     "hwsr.pipeline.oversampling",
     "hwsr.layers.focal_ctc_loss",
+    "hwsr.layers.block_lstm",
     "hwsr.layers.gaussian_window",
     "hwsr.layers.graves_lstm_stack",
     "hwsr.layers.mixture_density_head",

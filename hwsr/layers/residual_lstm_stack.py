@@ -80,13 +80,17 @@ class ResidualLSTMStack(keras.layers.Layer):
     def call(self, inputs, lengths, training=False, run_rnn=None):
         """``(outputs, lengths)``.
 
-        ``run_rnn(rnn, x)``, if given, replaces the masked call of each `Bidirectional`
-        layer (``hwsr.export`` passes one the TFLite converter fuses, for unpadded lines).
+        ``run_rnn(rnn, x, lengths)``, if given, replaces the masked call of each
+        `Bidirectional` layer at inference: `hwsr.layers.block_lstm.block_bidirectional`
+        (fused kernels, what `hwsr.Recognizer` and the SavedModel use), or one the TFLite
+        converter fuses (``hwsr.export``). Training always runs the Keras layers.
         """
+        if run_rnn is not None and training:
+            raise ValueError("run_rnn replaces the LSTMs at inference only (training=False)")
         x = inputs
         for i, (rnn, norm) in enumerate(zip(self.rnns, self.norms)):
             mask = tf.sequence_mask(lengths, tf.shape(x)[1])
-            y = rnn(x, mask=mask, training=training) if run_rnn is None else run_rnn(rnn, x)
+            y = rnn(x, mask=mask, training=training) if run_rnn is None else run_rnn(rnn, x, lengths)
             residual = self.input_projection(x) if i == 0 else x
             y = norm(y + residual)
             y = self.drop(y, training=training)

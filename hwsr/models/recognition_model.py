@@ -22,7 +22,9 @@ class HandwritingRecognitionModel(keras.Model):
     Inputs: ``{"strokes": [B, T, 3], "lengths": [B]}`` in raw units. Outputs:
     ``{"logits": [B, T', C], "logit_lengths": [B]}``. The training loss is `FocalCTCLoss`
     (plain CTC with ``focal_gamma=0``), averaged over lines. Training targets come as
-    ``{"labels": [B, U], "label_lengths": [B]}``.
+    ``{"labels": [B, U], "label_lengths": [B]}``. At inference, ``model(inputs,
+    run_rnn=block_bidirectional)`` runs the BLSTMs as fused kernels (`hwsr.layers.block_lstm`,
+    3x faster at batch 1; `hwsr.Recognizer` and the SavedModel do).
 
     Args:
         vocabulary_size: number of alphabet codes (the blank/padding code 0 included).
@@ -93,9 +95,11 @@ class HandwritingRecognitionModel(keras.Model):
         self.classifier.build((None, None, 2 * self.units))
         self.built = True
 
-    def call(self, inputs, training=False):
+    def call(self, inputs, training=False, run_rnn=None):
+        """``run_rnn``: see `ResidualLSTMStack` (at inference, e.g.
+        `hwsr.layers.block_lstm.block_bidirectional`, the fused kernels)."""
         features, lengths = self.features(inputs["strokes"], inputs["lengths"])
-        h, lengths = self.encoder(features, lengths, training=training)
+        h, lengths = self.encoder(features, lengths, training=training, run_rnn=run_rnn)
         if self.attention is not None:
             h = self.attention(h, lengths, training=training)
         return {"logits": self.classifier(h), "logit_lengths": lengths}
