@@ -101,7 +101,8 @@ def recognize_lines(recognizer, strokes, options: dict, progress=None, label: st
 def evaluate_recognition(recognizer, strokes, texts, beam_width: int = 0, progress=None,
                          lm=None) -> dict:
     """Greedy (and, with ``beam_width``, beam; with ``lm`` too, beam with that language
-    model: ``"beam_lm"``) error rates of ``recognizer`` on the lines.
+    model: ``"beam_lm"``) error rates of ``recognizer`` on the lines, overall and per class
+    of text (`class_error_rates`: how well digits or capitals are read).
 
     Args:
         progress: called with one-line progress messages (None: silent).
@@ -120,29 +121,36 @@ def evaluate_recognition(recognizer, strokes, texts, beam_width: int = 0, progre
         results = recognize_lines(recognizer, strokes, options, progress, label)
         seconds = time.perf_counter() - start
         shown = {**options, "lm": options["lm"].path if options["lm"] is not None else None}
-        out[name] = {**shown, **error_rates(texts, [r.text for r in results]), "seconds": round(seconds, 3)}
+        readings = [r.text for r in results]
+        out[name] = {**shown, **error_rates(texts, readings), "classes": class_error_rates(texts, readings),
+                     "seconds": round(seconds, 3)}
     return out
 
 
-def legibility_scores(texts, readings) -> dict:
-    """Error rates of ``readings`` against ``texts``: overall (corpus CER and WER), the
-    worst line's CER, and per class of text (`hwsr.alignment.CLASSES`: CER over the
-    class's characters, WER over its tokens, punctuation split off words)."""
-    from hwsr.metrics import edit_distance
-
+def class_error_rates(texts, readings) -> dict:
+    """``{class: {"cer", "wer", "characters", "words"}}`` of ``readings`` against ``texts``
+    per class of text (`hwsr.alignment.CLASSES`: CER over the class's characters, WER over
+    its tokens, punctuation split off words)."""
     totals = {kind: dict.fromkeys(("char_edits", "chars", "token_edits", "tokens"), 0) for kind in CLASSES}
     for text, reading in zip(texts, readings):
         for kind, counts in class_error_counts(text, reading).items():
             for key, value in counts.items():
                 totals[kind][key] += value
+    return {kind: {"cer": c["char_edits"] / max(c["chars"], 1), "wer": c["token_edits"] / max(c["tokens"], 1),
+                   "characters": c["chars"], "words": c["tokens"]}
+            for kind, c in totals.items()}
+
+
+def legibility_scores(texts, readings) -> dict:
+    """Error rates of ``readings`` against ``texts``: overall (corpus CER and WER), the
+    worst line's CER, and per class of text (`class_error_rates`)."""
+    from hwsr.metrics import edit_distance
+
     line_cers = [edit_distance(t, r) / max(len(t), 1) for t, r in zip(texts, readings)]
     return {
         **error_rates(list(texts), list(readings)),
         "max_line_cer": max(line_cers, default=0.0),
-        "classes": {kind: {"cer": c["char_edits"] / max(c["chars"], 1),
-                           "wer": c["token_edits"] / max(c["tokens"], 1),
-                           "characters": c["chars"], "words": c["tokens"]}
-                    for kind, c in totals.items()},
+        "classes": class_error_rates(texts, readings),
     }
 
 

@@ -201,6 +201,8 @@ def format_result(result: dict) -> str:
                          "beam_lm": f"beam {r.get('beam_width')} + LM"}[name]
                 lines.append(f"  {label:<15} CER {100 * r['cer']:6.2f}%  WER {100 * r['wer']:6.2f}%  "
                              f"({r['seconds']:.1f} s)")
+                lines.append("    CER by class: " + ", ".join(
+                    f"{kind} {100 * r['classes'][kind]['cer']:.1f}%" for kind in CLASSES))
         return "\n".join(lines)
     scorer = result["scoring_recognizer"]
     lines = [f"legibility of {result['texts']} texts ({result['set']}, seed {result['seed']}, "

@@ -79,6 +79,7 @@ def test_recognition_json(model_dir, data_dir, capsys):
         assert result[name]["cer"] == pytest.approx(character_error_rate(TEXTS, read))
         assert result[name]["wer"] == pytest.approx(word_error_rate(TEXTS, read))
         assert result[name]["cer"] > 0  # Random weights cannot read.
+        assert result[name]["classes"] == legibility_scores(TEXTS, read)["classes"]
     assert result["beam"]["beam_width"] == 4
 
 
@@ -124,6 +125,7 @@ def test_validation_split_and_limit(model_dir, data_dir, capsys):
                             "--limit", "3")
     assert code == 0
     assert out.startswith("3 lines (all)") and "greedy" in out and "CER" in out and "WER" in out
+    assert "CER by class: lowercase" in out
 
 
 def test_recognition_errors(model_dir, data_dir, tmp_path, capsys):
