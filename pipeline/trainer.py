@@ -27,6 +27,7 @@ import logging
 import math
 import shutil
 import time
+import warnings
 from pathlib import Path
 
 import keras
@@ -429,23 +430,28 @@ class _Run:
         final: dict = {}
         interrupt.install()
         try:
-            for initial_epoch, epochs, steps_per_epoch in segments:
-                start = int(optimizer.iterations.numpy())
-                # The same seeded stream as an uninterrupted run, fast-forwarded to this step.
-                train_ds = self.task.make_dataset(self.data.train, training=True,
-                                                  seed=cfg.train.seed).skip(start)
-                history = model.fit(
-                    train_ds,
-                    epochs=epochs,
-                    initial_epoch=initial_epoch,
-                    steps_per_epoch=steps_per_epoch,
-                    validation_data=val_ds,
-                    validation_steps=val_steps,
-                    callbacks=callbacks,
-                    verbose=0,
-                    shuffle=False,  # The dataset shuffles itself (seeded).
-                )
-                final.update({k: float(v[-1]) for k, v in history.history.items() if v})
+            with warnings.catch_warnings():
+                # The validation split is one finite pass of unknown length (bucketed batches), so
+                # Keras warns at its end that the input "ran out of data; interrupting training";
+                # the training stream repeats forever, so only the validation pass can set it off.
+                warnings.filterwarnings("ignore", message="Your input ran out of data", category=UserWarning)
+                for initial_epoch, epochs, steps_per_epoch in segments:
+                    start = int(optimizer.iterations.numpy())
+                    # The same seeded stream as an uninterrupted run, fast-forwarded to this step.
+                    train_ds = self.task.make_dataset(self.data.train, training=True,
+                                                      seed=cfg.train.seed).skip(start)
+                    history = model.fit(
+                        train_ds,
+                        epochs=epochs,
+                        initial_epoch=initial_epoch,
+                        steps_per_epoch=steps_per_epoch,
+                        validation_data=val_ds,
+                        validation_steps=val_steps,
+                        callbacks=callbacks,
+                        verbose=0,
+                        shuffle=False,  # The dataset shuffles itself (seeded).
+                    )
+                    final.update({k: float(v[-1]) for k, v in history.history.items() if v})
         except cb.TrainingInterrupted:
             if not self.multi_worker:  # A save is collective: the other workers would wait forever.
                 checkpoints.set_model(model)

@@ -73,3 +73,22 @@ def test_datasets_are_data_sharded_and_batches_global(synthetic_strokes):
     assert [b[0]["strokes"].shape[0] for b in full] == [4, 4, 4]  # No short batch: no empty replica.
     one_pass = list(get_task(cfg).make_dataset(examples, training=False, seed=0))
     assert [b[0]["strokes"].shape[0] for b in one_pass] == [4, 2]
+
+
+def test_the_end_of_a_bucketed_validation_pass_is_not_a_warning(tmp_path):
+    # Bucketed validation batches have no known count, so Keras warns at the end of every pass
+    # that the input "ran out of data; interrupting training": expected here, so not shown.
+    import warnings
+
+    from hwsr.pipeline.readers.npz_lines import write_npz_lines
+    from hwsr.testing import random_lines
+
+    lines, texts = random_lines(16, seed=2)
+    data = write_npz_lines(tmp_path / "data", lines, texts, [f"r{i:02d}-000-01" for i in range(16)])
+    cfg = resolve_config("conditional_handwriting", "tiny", [
+        f"data.source={data}", "data.validation_fraction=0.3", "data.bucket_boundaries=[30, 60]",
+        "train.validation_steps=null", "train.steps=2"])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        train(cfg, tmp_path / "model")
+    assert not [w for w in caught if "ran out of data" in str(w.message)]
