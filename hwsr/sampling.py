@@ -121,7 +121,7 @@ def sample_strokes(
         run = _steps_function(model, lambda weights, p, s: model.step(p, s, one_hot, char_mask))
         _, _, _, lengths, out = run(None, tf.constant(0), max_steps, *loop, text, seed, bias,
                                     temperature, max_steps)
-        return _outputs(tf.transpose(out, [1, 0, 2]), lengths, return_window)
+        return _outputs(tf.transpose(out, [1, 0, 2]), lengths, return_window, char_lengths)
     run = _chunk_function(model, jit_compile=implementation == "xla")
     weights = (model.stack.fused_weights(), tf.convert_to_tensor(model.head.dense.kernel),
                tf.convert_to_tensor(model.head.dense.bias))
@@ -138,8 +138,8 @@ def sample_strokes(
     *_, lengths, outs = tf.while_loop(cond, body, (tf.constant(0), *loop, outs))
     strokes = outs.concat()[: tf.reduce_max(lengths)]
     if padded:
-        strokes, lengths = strokes[:, :lines], lengths[:lines]
-    return _outputs(tf.transpose(strokes, [1, 0, 2]), lengths, return_window)
+        strokes, lengths, char_lengths = strokes[:, :lines], lengths[:lines], char_lengths[:lines]
+    return _outputs(tf.transpose(strokes, [1, 0, 2]), lengths, return_window, char_lengths)
 
 
 #: Steps per XLA-compiled call of the fast sampler (the host loop runs once per chunk).
@@ -159,8 +159,38 @@ def bucket_size(n, step):
     return tf.where(n <= step, tf.maximum(power, n), multiple)
 
 
-def _outputs(points, lengths, return_window):
-    """``[B, T, 4]`` sampled points with the window position as channel 3, to the returns."""
+def end_at_text_end(points, lengths, char_lengths):
+    """``[B]`` line lengths that end at the pen lift closing the last stroke written while
+    the window was still on the text.
+
+    A line stops once the window has passed the end of its text and the pen lifts (Graves'
+    rule, `window_passed_end`), but the network often starts one more stroke in between: a
+    stray "I" or dot after the final full stop, drawn with the window already past the end,
+    which a reader takes for a character. Strokes begun after the window left the text are
+    cut; a stroke that was under way when it left (the last letter finishing) is kept.
+
+    Args:
+        points: ``[B, T, 4]`` sampled ``[eos, dx, dy, window position]``.
+        lengths: ``[B]`` sampled lengths.
+        char_lengths: ``[B]`` text lengths (in the window's positions, priming text included).
+    """
+    steps = tf.range(tf.shape(points)[1])[tf.newaxis, :]
+    written = steps < lengths[:, tf.newaxis]
+    on_text = written & (tf.cast(points[..., 3], tf.int32) < char_lengths[:, tf.newaxis])
+    last_on_text = tf.reduce_max(tf.where(on_text, steps, -1), axis=1)
+    lift = written & (points[..., 0] > 0.5) & (steps >= last_on_text[:, tf.newaxis])
+    first_lift = tf.reduce_min(tf.where(lift, steps, tf.int32.max), axis=1)
+    cut = (last_on_text >= 0) & (first_lift < lengths)
+    return tf.where(cut, first_lift + 1, lengths)
+
+
+def _outputs(points, lengths, return_window, char_lengths=None):
+    """``[B, T, 4]`` sampled points with the window position as channel 3, to the returns
+    (conditional lines cut at the end of their text, `end_at_text_end`)."""
+    if char_lengths is not None:
+        lengths = end_at_text_end(points, lengths, char_lengths)
+        points = points * tf.cast(tf.range(tf.shape(points)[1])[tf.newaxis, :, tf.newaxis]
+                                  < lengths[:, tf.newaxis, tf.newaxis], points.dtype)
     if return_window:
         return points[..., :3], lengths, tf.cast(points[..., 3], tf.int32)
     return points[..., :3], lengths

@@ -125,8 +125,9 @@ def test_window_failures_find_stalls_and_skips():
 @pytest.mark.parametrize("style", [None, 1])
 def test_sampled_window_positions_follow_the_text(style):
     """With the shipped model: the window the sampler records (one position per sampled
-    point) ends past the text (where the stopping rule ended the line), moves forward and
-    visits the text's characters; the lines are those `generate` writes."""
+    point) ends on the last character or past the text (a line ends with the stroke that was
+    under way when the window left the text), moves forward and visits the text's
+    characters; the lines are those `generate` writes."""
     synth = Synthesizer.from_pretrained()
     texts = ["hello world", "pen"]
     lines, positions = synth.sample_with_window(texts, seed=2, style=style)
@@ -135,9 +136,9 @@ def test_sampled_window_positions_follow_the_text(style):
     sampled, _ = synth.sample_with_window(texts, seed=2, style=style, dense=False)
     for line, text, where in zip(sampled, texts, positions):
         assert len(where) == len(line)
-        assert where[-1] == len(text)
+        assert where[-1] >= len(text) - 1
         assert np.mean(np.diff(where) < 0) < 0.05
-        assert len(set(where.tolist())) >= 0.8 * (len(text) + 1)
+        assert len(set(where.tolist())) >= 0.8 * len(text)
         assert not window_failures(where, text).skipped
 
 

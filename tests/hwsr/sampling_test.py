@@ -3,7 +3,7 @@ import pytest
 import tensorflow as tf
 
 from hwsr.models.synthesis_model import HandwritingSynthesisModel
-from hwsr.sampling import sample_strokes, window_passed_end
+from hwsr.sampling import end_at_text_end, sample_strokes, window_passed_end
 
 
 def tiny(conditional=True, seed=0):
@@ -47,13 +47,45 @@ def test_window_passed_end_rule():
     np.testing.assert_array_equal(window_passed_end(phi, lengths).numpy(), [False, True, False])
 
 
-def test_lines_stop_only_with_pen_up_after_the_window_passed_the_text():
-    model = tiny()
-    # Force the window to race ahead and the pen to lift: huge kappa and eos biases.
-    window_bias = model.stack.window.dense.bias
+def test_strokes_begun_after_the_window_left_the_text_are_cut():
+    def line(eos, where):
+        return np.stack([eos, np.ones(len(eos)), np.ones(len(eos)), where], axis=1).astype(np.float32)
+
+    # Text of 3 characters. Row 0: the last letter's stroke (steps 3-5) ends with the window
+    # past the end (3) and is kept; the stroke after it (6-7) is stray and cut. Row 1: no
+    # stroke after the text: unchanged. Row 2: written past the end from the start (no
+    # position on the text): unchanged. Row 3: padding after its length is not read.
+    rows = [line([0, 0, 1, 0, 0, 1, 0, 1], [0, 1, 1, 2, 2, 3, 3, 3]),
+            line([0, 1, 0, 0, 1, 0, 0, 0], [0, 0, 1, 2, 3, 0, 0, 0]),
+            line([0, 1, 0, 1, 0, 0, 0, 0], [3, 3, 3, 3, 0, 0, 0, 0]),
+            line([0, 0, 1, 0, 1, 1, 1, 1], [0, 2, 3, 3, 3, 0, 0, 0])]
+    lengths = end_at_text_end(tf.constant(np.stack(rows)), tf.constant([8, 5, 4, 5]), tf.constant([3] * 4))
+    np.testing.assert_array_equal(lengths.numpy(), [6, 5, 4, 3])
+
+
+def race_ahead(model, kappa_bias=4.0):
+    """Forces the window to move fast (about exp(kappa_bias) / 10 characters a step) and the
+    pen to lift at every point (a huge eos bias): every point is a stroke of its own."""
     k = model.num_window_components
-    window_bias.assign(np.concatenate([np.zeros(2 * k), np.full(k, 4.0)]).astype(np.float32))
+    model.stack.window.dense.bias.assign(
+        np.concatenate([np.zeros(2 * k), np.full(k, kappa_bias)]).astype(np.float32))
     model.head.dense.bias.assign(np.concatenate([[30.0], np.zeros(18)]).astype(np.float32))
+    return model
+
+
+@pytest.mark.parametrize("implementation", ["xla", "reference"])
+def test_sampled_lines_end_with_the_stroke_that_leaves_the_text(implementation):
+    # Every point lifts the pen, so the line must end at the last point written with the
+    # window on the text; the point at which the window passed the end is a stray stroke.
+    model = race_ahead(tiny(), kappa_bias=np.log(5.0))  # Half a character a step.
+    _, lengths, where = sample_strokes(model, CHARS, seed=(0, 1), max_steps=200,
+                                       return_window=True, implementation=implementation)
+    for n, w, u in zip(lengths.numpy(), where.numpy(), [3, 4]):
+        assert 1 < n < 200 and w[n - 1] < u
+
+
+def test_lines_stop_only_with_pen_up_after_the_window_passed_the_text():
+    model = race_ahead(tiny())
     strokes, lengths = sample_strokes(model, CHARS, seed=(0, 1), max_steps=200)
     assert np.all(lengths.numpy() < 200)
     for s, n in zip(strokes.numpy(), lengths.numpy()):
