@@ -82,7 +82,11 @@ def split_line_indices(strokes, line_gap: float = 1.0, carriage_return: float = 
         # A short line shows no long carriage return: a stroke wholly below it that starts
         # back at its left edge starts the next line too.
         established = len(members) >= UNDER_MIN_STROKES or right - left > UNDER_MIN_WIDTH * h
-        under = established and top[k] < low - short_line_gap * h and min_x[k] < left + h
+        # A tall capital starting the next line reaches up into this one's descenders: it
+        # starts back at the left edge with its middle well below the line's centre.
+        below = top[k] < low - short_line_gap * h or (
+            first_x[k] < left + h and centres[k] < centre - (line_gap + short_line_gap) * h)
+        under = established and below and min_x[k] < left + h
         if returned or under:
             line += 1
             members, left, right, low = [], np.inf, -np.inf, np.inf

@@ -126,3 +126,12 @@ def test_real_whiteboard_pages_split_back_into_their_lines(shared_data):
             exact += 1
     # Over all 1,651 forms the defaults are exact on 99.6 %; allow one miss in this sample.
     assert exact >= checked - 1, f"{exact}/{checked} pages split exactly"
+
+
+def test_a_tall_capital_reaching_into_the_short_line_above_starts_the_next_line():
+    short = _word(0, 0, letters=2)  # Ink from y 0 to 16, no carriage return to show.
+    t = np.linspace(0, 1, 12)
+    capital = [np.stack([2 + 4 * t, -2 - 34 * t], axis=1)]  # From y -2 (above the gap) to -36.
+    below = capital + _word(10, -36)
+    page = from_stroke_list(short + below)
+    assert split_line_indices(page) == [list(range(len(short))), list(range(len(short), len(short + below)))]
