@@ -35,7 +35,7 @@ from hwsr.decoding import decode
 from hwsr.defaults import DEFAULT_BIAS
 from hwsr.inference.recognition_io import prepare_line
 from hwsr.inference.sampling_args import check_sampling_args, seed_pair
-from hwsr.inference.synthesis_io import SynthesisIO, past_end
+from hwsr.inference.synthesis_io import SynthesisIO, past_end, text_end_length
 from hwsr.strokes import Normalizer
 
 NOISES = ("numpy", "tensorflow")
@@ -166,14 +166,17 @@ class TFLiteSynthesizer:
                 state = self.step(state, row[np.newaxis], self._chars(codes), args["bias"])["new_state"]
             point = prime[-1:]
         chars = self._chars(codes)
-        points = []
+        points, positions = [], []
         for t in range(steps):
             out = self.step(state, point, chars, args["bias"])
             state = out["new_state"]
             new = draw(out, t)
             points.append(new)
+            positions.append(int(np.argmax(out["phi"][0])))
             point = new[np.newaxis]
             if new[0] > 0.5 and past_end(out["phi"][0], len(codes)):
                 break
-        [line] = self.io.finish(np.stack(points)[np.newaxis], [len(points)], dense)
+        points = np.stack(points)
+        kept = text_end_length(points[:, 0], np.array(positions), len(codes))
+        [line] = self.io.finish(points[np.newaxis, :kept], [kept], dense)
         return line

@@ -45,6 +45,22 @@ def past_end(phi: np.ndarray, length: int) -> bool:
     return bool(phi[length] > max(float(np.max(phi[:length], initial=0.0)), 0.0))
 
 
+def text_end_length(eos: np.ndarray, positions: np.ndarray, length: int) -> int:
+    """How many of one line's sampled points to keep: up to the pen lift closing the last
+    stroke written while the window was on the text's ``length`` characters
+    (`hwsr.sampling.end_at_text_end` in the graph).
+
+    Args:
+        eos: ``[T]`` pen lifts of the sampled points.
+        positions: ``[T]`` position of the largest window weight at each point.
+    """
+    on_text = np.flatnonzero(np.asarray(positions) < length)
+    if not len(on_text):
+        return len(eos)
+    lifts = np.flatnonzero(np.asarray(eos[on_text[-1]:]) > 0.5)
+    return int(on_text[-1] + lifts[0] + 1) if len(lifts) else len(eos)
+
+
 @dataclasses.dataclass(frozen=True)
 class SynthesisIO:
     """The pre- and post-processing of one synthesis model.

@@ -6,7 +6,7 @@ import tensorflow as tf
 
 from hwsr.alphabet import Alphabet
 from hwsr.inference.synthesis_graph import SynthesisGraph
-from hwsr.inference.synthesis_io import SynthesisIO, past_end, prime_text
+from hwsr.inference.synthesis_io import SynthesisIO, past_end, prime_text, text_end_length
 from hwsr.sampling import window_passed_end
 from hwsr.strokes import Normalizer, drop_points, interpolate_points
 from hwsr.testing import random_lines
@@ -77,3 +77,18 @@ def test_text_checks_and_default_steps(io):
     with pytest.raises(ValueError, match="too long"):
         io.check_texts(["x" * 201])
     assert io.default_max_steps(["abcd"]) == 2 * 25 // 2 * 4 + 40
+
+
+def test_text_end_rule_matches_the_graph():
+    from hwsr.sampling import end_at_text_end
+
+    rng = np.random.default_rng(2)
+    eos = (rng.random((200, 12)) < 0.3).astype(np.float32)
+    positions = np.sort(rng.integers(0, 6, (200, 12)), axis=1)  # The window moves forward.
+    text_lengths = rng.integers(1, 6, 200).astype(np.int32)
+    lengths = rng.integers(1, 13, 200).astype(np.int32)
+    points = np.stack([eos, eos, eos, positions.astype(np.float32)], axis=-1)
+    graph = end_at_text_end(tf.constant(points), tf.constant(lengths), tf.constant(text_lengths)).numpy()
+    host = [text_end_length(e[:n], p[:n], u) for e, p, n, u in zip(eos, positions, lengths, text_lengths)]
+    assert host == graph.tolist()
+    assert (graph < lengths).any()  # Some lines are cut.
