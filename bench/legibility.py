@@ -71,7 +71,8 @@ def format_figures(result: dict) -> str:
                 continue
             n = key.split("_")[1]
             second = (f", {row['second_round_lines']} of {runs['texts']} lines needed a second round, "
-                      f"{row['failed_lines']} still failed" if "second_round_lines" in row else "")
+                      f"{row['failed_lines']} still failed, {row['candidates_read']} candidates read back"
+                      if "second_round_lines" in row else "")
             lines.append(f"{name:>6} ({runs['texts']} lines), candidates {n}: CER {100 * row['cer']:5.2f}%  "
                          f"WER {100 * row['wer']:5.2f}%  worst line CER {100 * row['max_line_cer']:5.1f}%"
                          f"{second} ({row['seconds']} s)")

@@ -2,7 +2,7 @@
 
 `generate_checked` (behind ``Synthesizer.generate(..., candidates=N)`` and
 ``hwsr generate --candidates N``) writes ``N`` candidates of every line in one batch, reads
-them all back with a recogniser (greedy CTC decoding, no language model) and keeps the best
+them back with a recogniser (greedy CTC decoding, no language model) and keeps the best
 of each line. A line whose best candidate still fails is written again, in a second round
 with a new seed and, if it fails again, in a third at a higher bias (`ROUNDS`).
 
@@ -14,11 +14,14 @@ A candidate fails when
   sampler records where its window weights phi peaked on the text at every step
   (`Synthesizer.sample_with_window`), so the check costs nothing extra.
 
-Of the candidates of a line, the best reading is the first by (fails, CER, recogniser
-confidence); if it reads well its window is checked, and it is kept unless an earlier
-round's is better.
-The `CheckReport` says what was read, which round each line came from and how often a line
-needed a second round.
+Reading back costs about half as much per line as writing, so candidates are read in turns
+(`read_in_turns`): first one candidate of every line (those whose window passed first), then
+another of each line that has no exact reading yet, and so on. A candidate that passes and
+reads exactly (CER 0) cannot be beaten on the checker's terms, so its line's other
+candidates are never read. Of the candidates read, the best is the first by (fails, CER,
+recogniser confidence), and it is kept unless an earlier round's is better.
+The `CheckReport` says what was read, which round each line came from, how often a line
+needed a second round and how many candidates were read back.
 """
 
 from __future__ import annotations
@@ -111,12 +114,15 @@ class CheckReport:
         rounds: rounds run (1 when every line passed at once).
         lines: the check of each kept line, in input order.
         recognizer: the checking recogniser's model dir.
+        reads: candidates read back, all rounds together (at most ``candidates`` per line
+            and round; fewer when a line's candidate read exactly).
     """
 
     candidates: int
     rounds: int
     lines: tuple[LineCheck, ...]
     recognizer: str
+    reads: int = 0
 
     @property
     def second_round_lines(self) -> int:
@@ -134,6 +140,7 @@ class CheckReport:
 
     def to_dict(self) -> dict:
         return {"candidates": self.candidates, "rounds": self.rounds, "recognizer": self.recognizer,
+                "reads": self.reads,
                 "check_decoding": dict(CHECK_DECODING), "lines": len(self.lines),
                 "second_round_lines": self.second_round_lines,
                 "second_round_rate": self.second_round_rate, "failed_lines": self.failed_lines,
@@ -196,6 +203,36 @@ def read_back(recognizer, lines, texts, *, round_: int = 1, bias: float = DEFAUL
     return checks
 
 
+def read_in_turns(recognizer, lines, texts, windows, candidates: int, *, round_: int = 1,
+                  bias: float = DEFAULT_BIAS, max_cer: float = DEFAULT_MAX_CER
+                  ) -> list[dict[int, LineCheck]]:
+    """Reads the candidates of each line in turns until one reads exactly.
+
+    ``lines``, ``texts`` and ``windows`` (`window_failures` of each) hold ``candidates``
+    consecutive candidates per line. Each turn reads, in one call, the next candidate of every
+    line that has no passing exact reading (CER 0) yet, those whose window passed first.
+
+    Returns:
+        Per line, ``{index into lines: check}`` of the candidates read, in reading order
+        (window failures included).
+    """
+    n = int(candidates)
+    order = [sorted(range(k * n, (k + 1) * n), key=lambda j: bool(windows[j]))
+             for k in range(len(lines) // n)]
+    checks: list[dict[int, LineCheck]] = [{} for _ in order]
+    for turn in range(n):
+        todo = [k for k, read in enumerate(checks)
+                if not any(c.passed and c.cer == 0 for c in read.values())]
+        if not todo:
+            break
+        picks = [order[k][turn] for k in todo]
+        readings = read_back(recognizer, [lines[j] for j in picks], [texts[j] for j in picks],
+                             round_=round_, bias=bias, max_cer=max_cer)
+        for k, j, check in zip(todo, picks, readings):
+            checks[k][j] = dataclasses.replace(check, window=windows[j])
+    return checks
+
+
 def generate_checked(synth, texts: Sequence[str], candidates: int, recognizer=None, *,
                      bias: float = DEFAULT_BIAS, seed: int = 0, style=None, unknown: str | None = None,
                      max_cer: float = DEFAULT_MAX_CER, rounds: int = len(ROUNDS),
@@ -228,25 +265,23 @@ def generate_checked(synth, texts: Sequence[str], candidates: int, recognizer=No
     best: list[LineCheck | None] = [None] * len(texts)
     kept: list[np.ndarray | None] = [None] * len(texts)
     pending = list(range(len(texts)))
-    done = 0
+    done = reads = 0
     for done, (seed_offset, extra_bias) in enumerate(ROUNDS[: int(rounds)], 1):
         batch = [texts[i] for i in pending for _ in range(int(candidates))]
         round_bias = bias + extra_bias
         lines, positions = synth.sample_with_window(
             batch, bias=round_bias, seed=(int(seed) + 7919 * seed_offset), style=style, **sampling)
-        checks = read_back(recognizer, lines, batch, round_=done, bias=round_bias, max_cer=max_cer)
-        n = int(candidates)
-        picks = [min(range(k * n, (k + 1) * n), key=lambda j: checks[j].sort_key())
-                 for k in range(len(pending))]
-        for j in picks:
-            if checks[j].passed:
-                checks[j] = dataclasses.replace(checks[j], window=window_failures(positions[j], batch[j]))
-        for i, j in zip(pending, picks):
+        windows = [window_failures(where, text) for where, text in zip(positions, batch)]
+        read = read_in_turns(recognizer, lines, batch, windows, candidates, round_=done,
+                             bias=round_bias, max_cer=max_cer)
+        reads += sum(map(len, read))
+        for i, checks in zip(pending, read):
+            j = min(checks, key=lambda j: checks[j].sort_key())
             if best[i] is None or checks[j].sort_key() < best[i].sort_key():
                 best[i], kept[i] = checks[j], lines[j]
         pending = [i for i in pending if not best[i].passed]
         if not pending:
             break
     report = CheckReport(candidates=int(candidates), rounds=done, lines=tuple(best),
-                         recognizer=str(recognizer.bundle.path))
+                         recognizer=str(recognizer.bundle.path), reads=reads)
     return CheckedLines(match_hand(kept) if one_hand else kept, report)

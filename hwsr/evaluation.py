@@ -183,7 +183,8 @@ def evaluate_legibility(synthesizer, recognizer, texts, biases, seed: int = 0,
         if candidates:
             report = strokes.report
             row.update(candidates=candidates, second_round_lines=report.second_round_lines,
-                       second_round_rate=report.second_round_rate, failed_lines=report.failed_lines)
+                       second_round_rate=report.second_round_rate, failed_lines=report.failed_lines,
+                       candidates_read=report.reads)
         if progress:
             progress(f"bias {bias:g}: CER {100 * row['cer']:.1f}%, WER {100 * row['wer']:.1f}% "
                      f"({time.perf_counter() - start:.1f} s)")

@@ -172,5 +172,6 @@ def run(args) -> int:
     if args.candidates:
         report = lines.report
         print(f"candidates: {report.second_round_lines} of {len(lines)} line(s) needed a second "
-              f"round, {report.failed_lines} still read(s) badly", file=sys.stderr)
+              f"round, {report.failed_lines} still read(s) badly; {report.reads} candidate(s) read back",
+              file=sys.stderr)
     return 0

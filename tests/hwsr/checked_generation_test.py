@@ -8,7 +8,9 @@ import pytest
 from hwsr.checked_generation import (
     ROUNDS,
     CheckedLines,
+    WindowFailures,
     generate_checked,
+    read_in_turns,
     window_failures,
 )
 from hwsr.recognizer import RecognitionResult
@@ -59,8 +61,10 @@ def test_the_best_candidate_is_kept_and_failures_are_written_again(synth, monkey
     lines = generate_checked(synth, ["ab cd"] * 4, 3, reader, seed=5, bias=0.5, max_steps=40)
     assert isinstance(lines, CheckedLines) and len(lines) == 4
     report = lines.report
-    # Round 1 writes 3 candidates of every line in one batch; later rounds only the failures.
-    assert calls[0]["lines"] == 12 and reader.batches[0] == 12
+    # Round 1 writes 3 candidates of every line in one batch (later rounds only the
+    # failures) and reads one candidate of each line in its first turn.
+    assert calls[0]["lines"] == 12 and reader.batches[0] == 4
+    assert report.reads == sum(reader.batches)
     assert [c["lines"] for c in calls[1:]] == [3 * n for n in
                                              [sum(c.round >= k or not c.passed for c in report.lines)
                                               for k in range(2, report.rounds + 1)]]
@@ -103,6 +107,50 @@ def test_synthesizer_generate_with_candidates(synth):
     assert not hasattr(plain, "report")
     with pytest.raises(ValueError, match="candidates must be >= 1"):
         synth.generate(["ab"], candidates=-1, recognizer=reader)
+
+
+class ReaderOfMarks:
+    """Reads the text a candidate was marked with (its first dx), recording every batch."""
+
+    def __init__(self, readings):
+        self.readings, self.batches = readings, []
+
+    def recognize(self, lines, method="greedy", **kwargs):
+        self.batches.append([int(line[0, 1]) for line in lines])
+        return [RecognitionResult(self.readings[int(line[0, 1])], 0.0, [], 1) for line in lines]
+
+
+def test_candidates_are_read_in_turns_until_one_reads_exactly():
+    # Three lines of three candidates (candidate j is marked j). Line 0's first candidate
+    # reads exactly; line 1's never does; line 2's first has a stalled window, so its second
+    # is read first, and reads exactly.
+    texts = ["ab"] * 3 + ["cd"] * 3 + ["ef"] * 3
+    readings = ["ab", "xx", "ab", "cx", "cd", "cd", "ef", "ef", "ex"]
+    lines = [np.array([[0.0, j, 0.0], [1.0, 1.0, 0.0]], np.float32) for j in range(9)]
+    windows = [WindowFailures()] * 9
+    windows[6] = WindowFailures(stalled=("ef",))
+    reader = ReaderOfMarks(readings)
+    checks = read_in_turns(reader, lines, texts, windows, 3)
+    assert reader.batches == [[0, 3, 7], [4]]
+    assert [list(c) for c in checks] == [[0], [3, 4], [7]]
+    assert checks[1][3].cer == 0.5 and checks[1][4].passed and checks[2][7].window == windows[7]
+    # Of line 1's candidates, the exact one is the best; line 2 kept the one that passed.
+    assert min(checks[1], key=lambda j: checks[1][j].sort_key()) == 4
+
+
+def test_a_line_without_an_exact_reading_has_every_candidate_read():
+    texts = ["abcdefghij"] * 3
+    readings = ["abcdefghix", "abcdefghij", "zz"]  # The second passes only when read.
+    lines = [np.array([[0.0, j, 0.0], [1.0, 1.0, 0.0]], np.float32) for j in range(3)]
+    windows = [WindowFailures(skipped=("abcdefghij",))] + [WindowFailures()] * 2
+    reader = ReaderOfMarks(readings)
+    (checks,) = read_in_turns(reader, lines, texts, windows, 3)
+    assert reader.batches == [[1]]  # Window-passing candidates first; it reads exactly.
+    reader = ReaderOfMarks(["abcdefghix", "abcdefghiy", "zz"])
+    (checks,) = read_in_turns(reader, lines, texts, windows, 3)
+    assert reader.batches == [[1], [2], [0]] and len(checks) == 3
+    best = min(checks, key=lambda j: checks[j].sort_key())
+    assert best == 1 and checks[1].passed and not checks[0].passed  # 0's window skipped.
 
 
 def test_window_failures_find_stalls_and_skips():

@@ -160,6 +160,7 @@ def test_candidates_are_checked_by_the_recogniser_and_reported(model_dir, tmp_pa
     err = capsys.readouterr().err
     # Random weights write nothing legible: every line needs a second round and fails.
     assert "candidates: 2 of 2 line(s) needed a second round, 2 still read(s) badly" in err
+    assert "; 12 candidate(s) read back" in err  # None read exactly: 2 lines x 2 x 3 rounds.
     with np.load(out) as z:
         assert [str(t) for t in z["texts"]] == ["one two", "three"]
     assert main(["generate", "hi", "--candidates", "-1", "--model-dir", str(model_dir),
