@@ -192,3 +192,21 @@ def evaluate_legibility(synthesizer, recognizer, texts, biases, seed: int = 0,
             row["texts"] = [{"text": t, "read": r} for t, r in zip(texts, read)]
         out.append(row)
     return out
+
+
+def word_likeness(readings, lexicon, min_letters: int = 3) -> dict:
+    """How word-like free handwriting reads: of the tokens read (split at white space,
+    punctuation stripped at both ends, lowercased) with at least ``min_letters`` letters,
+    the share that are words of ``lexicon``, and their mean length.
+
+    For the prediction network (Graves section 4, Fig. 11), whose samples should look like
+    words though no text was given: read them back with a fixed recogniser and score the
+    readings against the language model's lexicon (``bench/prediction_words.py``).
+    """
+    tokens = [token.strip(".,;:!?\"'()-").lower() for reading in readings for token in reading.split()]
+    tokens = [t for t in tokens if sum(c.isalpha() for c in t) >= min_letters]
+    words = [t for t in tokens if t in lexicon]
+    return {"tokens": len(tokens), "lexicon_words": len(words),
+            "word_share": len(words) / len(tokens) if tokens else 0.0,
+            "mean_token_length": float(np.mean([len(t) for t in tokens])) if tokens else 0.0}
+
