@@ -42,13 +42,15 @@ SUITES = {
 }
 
 
-def train(name: str, overrides: list[str], args) -> Path:
+def train(name: str, overrides: list[str], args, task: str = "recognition") -> Path:
+    """Trains variant ``name`` in ``args.runs/name`` to ``args.steps`` (``hwsr-train`` in a
+    fresh process, with ``args.data``, ``args.config`` and ``args.set``) unless it is there."""
     run = Path(args.runs) / name
     state = run / "train_state.json"
     if state.exists() and json.loads(state.read_text())["step"] >= args.steps:
         return run
     command = [
-        sys.executable, "-m", "hwsr.cli.train", "--task", "recognition", "--data", args.data,
+        sys.executable, "-m", "hwsr.cli.train", "--task", task, "--data", args.data,
         "--model-dir", str(run), "--config", args.config, "--quiet",
         "--set", f"train.steps={args.steps}", "--set", "train.sample_every_epochs=0",
         *[item for o in [*args.set, *overrides] for item in ("--set", o)],

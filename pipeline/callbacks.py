@@ -144,7 +144,8 @@ class InterruptCallback(keras.callbacks.Callback):
 
 
 class ThroughputCallback(keras.callbacks.Callback):
-    """Adds ``timesteps_per_s`` and ``learning_rate`` to the epoch logs.
+    """Adds ``timesteps_per_s``, ``epoch_seconds`` (wall time, validation included) and
+    ``learning_rate`` to the epoch logs.
 
     Args:
         timesteps_per_step: mean timesteps the recurrent net reads per optimizer step
@@ -165,6 +166,7 @@ class ThroughputCallback(keras.callbacks.Callback):
         seconds = max(time.perf_counter() - self.start, 1e-9)
         logs["timesteps_per_s"] = (optimizer_step(self.model) - self.start_step) * (
             self.timesteps_per_step / seconds)
+        logs["epoch_seconds"] = seconds
         logs["learning_rate"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
 
 
