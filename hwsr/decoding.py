@@ -33,7 +33,7 @@ METHODS = ("greedy", "beam")
 #: the shipped recogniser (``bench/lm_decoding.py``; figures in the README).
 DEFAULT_BEAM_WIDTH = 16
 DEFAULT_LM_WEIGHT = 0.5
-DEFAULT_WORD_BONUS = 0.5
+DEFAULT_WORD_BONUS = 0.25
 DEFAULT_OOV_PENALTY = 3.0
 #: N-best readings kept per line.
 DEFAULT_CANDIDATES = 5
