@@ -94,6 +94,11 @@ class LineCheck:
     def passed(self) -> bool:
         return self.cer <= self.max_cer and not self.words and not self.window
 
+    @property
+    def exact(self) -> bool:
+        """Passed with a reading equal to the text: no other candidate can beat it."""
+        return self.passed and self.cer == 0
+
     def sort_key(self) -> tuple:
         return (not self.passed, self.cer, -self.confidence)
 
@@ -189,15 +194,16 @@ def window_failures(positions: np.ndarray, text: str) -> WindowFailures:
     return WindowFailures(tuple(stalled), tuple(skipped))
 
 
-def read_back(recognizer, lines, texts, *, round_: int = 1, bias: float = DEFAULT_BIAS,
+def read_back(recognizer, lines, texts, windows, *, round_: int = 1, bias: float = DEFAULT_BIAS,
               max_cer: float = DEFAULT_MAX_CER) -> list[LineCheck]:
-    """Reads ``lines`` back and checks each reading against its text (the window is
-    checked apart, `window_failures`)."""
+    """Reads ``lines`` back and checks each reading against its text; ``windows`` are the
+    lines' `window_failures`, checked from the sampler's record."""
     checks = []
-    for text, reading in zip(texts, recognizer.recognize(list(lines), **CHECK_DECODING)):
+    readings = recognizer.recognize(list(lines), **CHECK_DECODING)
+    for text, reading, window in zip(texts, readings, windows):
         cer = edit_distance(text, reading.text) / max(len(text), 1)
         checks.append(LineCheck(text=text, reading=reading.text, cer=cer,
-                                words=word_failures(text, reading.text), window=WindowFailures(),
+                                words=word_failures(text, reading.text), window=window,
                                 round=round_, bias=float(bias), confidence=reading.mean_log_prob,
                                 max_cer=max_cer))
     return checks
@@ -221,15 +227,14 @@ def read_in_turns(recognizer, lines, texts, windows, candidates: int, *, round_:
              for k in range(len(lines) // n)]
     checks: list[dict[int, LineCheck]] = [{} for _ in order]
     for turn in range(n):
-        todo = [k for k, read in enumerate(checks)
-                if not any(c.passed and c.cer == 0 for c in read.values())]
+        todo = [k for k, read in enumerate(checks) if not any(c.exact for c in read.values())]
         if not todo:
             break
         picks = [order[k][turn] for k in todo]
         readings = read_back(recognizer, [lines[j] for j in picks], [texts[j] for j in picks],
-                             round_=round_, bias=bias, max_cer=max_cer)
+                             [windows[j] for j in picks], round_=round_, bias=bias, max_cer=max_cer)
         for k, j, check in zip(todo, picks, readings):
-            checks[k][j] = dataclasses.replace(check, window=windows[j])
+            checks[k][j] = check
     return checks
 
 

@@ -209,4 +209,3 @@ def word_likeness(readings, lexicon, min_letters: int = 3) -> dict:
     return {"tokens": len(tokens), "lexicon_words": len(words),
             "word_share": len(words) / len(tokens) if tokens else 0.0,
             "mean_token_length": float(np.mean([len(t) for t in tokens])) if tokens else 0.0}
-
