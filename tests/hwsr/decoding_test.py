@@ -112,6 +112,25 @@ def test_ctc_log_likelihood_matches_tf_ctc_loss(random_batch):
     np.testing.assert_allclose(ctc_log_likelihood(logits, lengths, labels), want, rtol=1e-4)
 
 
+def test_ctc_log_likelihood_stays_exact_far_below_float_range():
+    # Long, confident lines: their likelihoods (e^-2000 and less) underflow float64 many
+    # times over, so the rescaled recursion must still agree with TensorFlow's log-space one.
+    import tensorflow as tf
+
+    rng = np.random.default_rng(5)
+    logits = (rng.normal(size=[3, 600, 7]) * 12).astype(np.float32)
+    lengths = np.array([600, 417, 2])
+    labels = [list(rng.integers(1, 7, 40)), list(rng.integers(1, 7, 90)), [3]]
+    dense = np.zeros([3, 90], np.int32)
+    for i, lab in enumerate(labels):
+        dense[i, : len(lab)] = lab
+    want = -tf.nn.ctc_loss(dense, logits, [len(lab) for lab in labels], lengths,
+                           logits_time_major=False, blank_index=0).numpy()
+    got = ctc_log_likelihood(logits, lengths, labels)
+    assert (got < -2000).sum() == 2
+    np.testing.assert_allclose(got, want, rtol=1e-4)
+
+
 def test_beam_search_finds_the_most_likely_labelling():
     # Small enough to enumerate every path: with a wide beam, prefix beam search must return
     # the exact argmax labelling and its exact probability. Class 2 is the last class, where
