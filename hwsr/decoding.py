@@ -174,13 +174,6 @@ def _check_beam_width(beam_width) -> None:
         raise ValueError(f"beam_width must be an integer >= 1, got {beam_width!r}")
 
 
-def softmax(logits: np.ndarray) -> np.ndarray:
-    """Numerically stable softmax over the last axis (float64)."""
-    x = np.asarray(logits, dtype=np.float64)
-    x = np.exp(x - x.max(axis=-1, keepdims=True))
-    return x / x.sum(axis=-1, keepdims=True)
-
-
 def ctc_log_likelihood(logits, logit_lengths, labels) -> np.ndarray:
     """``log P(labels[b] | logits[b])`` under CTC, summed over all alignments.
 
@@ -216,8 +209,8 @@ def ctc_log_likelihood(logits, logit_lengths, labels) -> np.ndarray:
     # A state may be entered from two back when it holds a label that differs from that one.
     skip = ((ext[:, 2:] != BLANK) & (ext[:, 2:] != ext[:, :-2])).astype(np.float64)
     # Every state's emission probability at every frame; states past a labelling's end emit 0.
-    emit = np.take_along_axis(softmax(logits), np.broadcast_to(ext[:, None, :], (batch, frames, states)),
-                              axis=2) * valid[:, None, :]
+    indices = np.broadcast_to(ext[:, None, :], (batch, frames, states))
+    emit = np.take_along_axis(np.exp(log_softmax(logits)), indices, axis=2) * valid[:, None, :]
     rows = np.arange(batch)
     last, before_last = ext_lengths - 1, np.maximum(ext_lengths - 2, 0)
     # No frames: only the empty labelling is possible, with probability 1.
