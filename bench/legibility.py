@@ -39,7 +39,8 @@ def measure(synth, recognizer, bias: float, candidates: int, seed: int, sets, sp
     from hwsr.evaluation import evaluate_legibility, legibility_texts, scoring_recognizer
 
     out = {"synthesis": str(synth.bundle.path), "scoring_recognizer": scoring_recognizer(recognizer),
-           "decoding": "greedy", "bias": bias, "seed": seed, "candidates": candidates, "sets": {}}
+           "decoding": "greedy", "bias": bias, "seed": seed, "candidates": candidates,
+           "style": synth.default_style, "sets": {}}
     for name in sets:
         texts = legibility_texts(name)
         runs = {}

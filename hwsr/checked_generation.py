@@ -33,7 +33,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from hwsr.alignment import WordFailures, word_failures
-from hwsr.defaults import DEFAULT_BIAS
+from hwsr.defaults import DEFAULT_BIAS, DEFAULT_STYLE
 from hwsr.evaluation import decoding_options
 from hwsr.metrics import edit_distance
 from hwsr.strokes.hand import match_hand
@@ -239,8 +239,8 @@ def read_in_turns(recognizer, lines, texts, windows, candidates: int, *, round_:
 
 
 def generate_checked(synth, texts: Sequence[str], candidates: int, recognizer=None, *,
-                     bias: float = DEFAULT_BIAS, seed: int = 0, style=None, unknown: str | None = None,
-                     max_cer: float = DEFAULT_MAX_CER, rounds: int = len(ROUNDS),
+                     bias: float = DEFAULT_BIAS, seed: int = 0, style=DEFAULT_STYLE,
+                     unknown: str | None = None, max_cer: float = DEFAULT_MAX_CER, rounds: int = len(ROUNDS),
                      one_hand: bool = False, **sampling) -> CheckedLines:
     """Writes ``candidates`` candidates of each text per round and keeps the best one.
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from hwsr.alignment import CLASSES, class_error_counts
+from hwsr.defaults import DEFAULT_STYLE
 from hwsr.model_dir import PRETRAINED_DIR
 
 #: Recognition progress: one line per this many batches of lines.
@@ -156,7 +157,7 @@ def legibility_scores(texts, readings) -> dict:
 
 def evaluate_legibility(synthesizer, recognizer, texts, biases, seed: int = 0,
                         beam_width: int = 0, details: bool = False, progress=None,
-                        candidates: int = 0) -> list[dict]:
+                        candidates: int = 0, style=DEFAULT_STYLE) -> list[dict]:
     """Writes ``texts`` at each bias, reads them back; one dict of error rates per bias.
 
     The reading is ``recognizer``'s with a fixed decoding (greedy, or with ``beam_width``
@@ -169,6 +170,8 @@ def evaluate_legibility(synthesizer, recognizer, texts, biases, seed: int = 0,
             the figures optimistic: the scorer chose the lines). Each row then also says
             how many lines needed a second round.
         progress: called with one-line progress messages (None: silent).
+        style: the ``style=`` of ``Synthesizer.generate`` (default: the model's default
+            style; ``"free"``: no priming).
     """
     options = decoding_options(beam_width)
     out = []
@@ -177,7 +180,7 @@ def evaluate_legibility(synthesizer, recognizer, texts, biases, seed: int = 0,
             progress(f"bias {bias:g} ({k}/{len(biases)}): writing {len(texts)} texts, reading them back")
         start = time.perf_counter()
         strokes = synthesizer.generate(list(texts), bias=bias, seed=seed, candidates=candidates,
-                                       recognizer=recognizer)
+                                       recognizer=recognizer, style=style)
         read = [r.text for r in recognizer.recognize(strokes, **options)]
         row = {"bias": bias, **legibility_scores(texts, read)}
         if candidates:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import textwrap
 from collections.abc import Sequence
@@ -10,12 +11,15 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from hwsr.defaults import DEFAULT_BIAS
+from hwsr.defaults import DEFAULT_BIAS, DEFAULT_STYLE, FREE_HAND
 from hwsr.inference.sampling_args import check_sampling_args, seed_pair
 from hwsr.inference.synthesis_graph import SynthesisGraph
 from hwsr.inference.synthesis_io import MAX_TEXT_LENGTH, RAW_POINTS_PER_CHAR, SynthesisIO
 from hwsr.model_dir import PRETRAINED_DIR, ModelBundle, ModelDirError, load_model_dir
 from hwsr.strokes.hand import match_hand
+
+#: The file of a model dir's ``styles/`` that names its default style.
+DEFAULT_STYLE_FILE = "default.json"
 
 __all__ = ["MAX_TEXT_LENGTH", "RAW_POINTS_PER_CHAR", "Synthesizer", "scribble", "wrap_text"]
 
@@ -81,6 +85,34 @@ class Synthesizer:
             return []
         return sorted(int(p.stem.split("-")[1]) for p in self.style_dir.glob("style-*.npz"))
 
+    @property
+    def default_style(self) -> int | None:
+        """The bundled style written when no style is given: the id in the model dir's
+        ``styles/default.json`` (``{"style": N, ...}``, chosen by `scripts/choose_default_style.py`
+        for its legibility), or None (a free hand: no priming) when the model names none."""
+        path = self.style_dir / DEFAULT_STYLE_FILE
+        if not path.exists():
+            return None
+        try:
+            style = json.loads(path.read_text(encoding="utf-8"))["style"]
+        except (ValueError, KeyError, TypeError) as e:
+            raise ModelDirError(f"{path}: not a default style file ({type(e).__name__}: {e})") from None
+        if style not in self.styles():
+            raise ModelDirError(f"{path}: names style {style!r}, which {self.style_dir} does not hold")
+        return int(style)
+
+    def resolve_style(self, style):
+        """What ``style=`` means: `DEFAULT_STYLE` -> `default_style`, `FREE_HAND` (or None)
+        -> None, anything else as given (a bundled id or ``(strokes, text)``)."""
+        if isinstance(style, str):
+            if style == DEFAULT_STYLE:
+                return self.default_style
+            if style == FREE_HAND:
+                return None
+            raise ValueError(f"style={style!r}: give a bundled style id, (strokes, text), "
+                             f"{DEFAULT_STYLE!r} or {FREE_HAND!r}")
+        return style
+
     def load_style(self, style: int) -> tuple[np.ndarray, str]:
         path = self.style_dir / f"style-{int(style)}.npz"
         if not path.exists():
@@ -90,6 +122,7 @@ class Synthesizer:
 
     def _prime(self, style):
         """``(prime_strokes normalised, prime codes)`` or ``(None, None)``."""
+        style = self.resolve_style(style)
         if style is None:
             return None, None
         if isinstance(style, (int, np.integer)):
@@ -123,7 +156,7 @@ class Synthesizer:
         bias: float = DEFAULT_BIAS,
         seed: int = 0,
         temperature: float = 1.0,
-        style=None,
+        style=DEFAULT_STYLE,
         unknown: str | None = None,
         max_steps: int | None = None,
         dense: bool = True,
@@ -140,7 +173,10 @@ class Synthesizer:
             seed: same seed, same texts -> same strokes.
             temperature: extra softening (>1) or sharpening (<1).
             style: a bundled style id (`styles()`), or ``(strokes, text)`` of the writer to
-                imitate (raw-unit ``[eos, dx, dy]``, e.g. from `hwsr.ink.read_ink`).
+                imitate (raw-unit ``[eos, dx, dy]``, e.g. from `hwsr.ink.read_ink`). The
+                default, ``"default"``, is the model's `default_style` (the shipped model's
+                most legible bundled style); ``"free"`` (or None) primes nothing, so each seed
+                draws a new hand.
             unknown: ``"error"`` (default), ``"drop"`` or ``"map"`` for characters outside the
                 alphabet.
             max_steps: bound on sampled points per line (default: scaled to the text length).
@@ -174,7 +210,7 @@ class Synthesizer:
         return match_hand(out) if one_hand else out
 
     def sample_with_window(self, texts: Sequence[str], bias: float = DEFAULT_BIAS, seed: int = 0,
-                           temperature: float = 1.0, style=None, unknown: str | None = None,
+                           temperature: float = 1.0, style=DEFAULT_STYLE, unknown: str | None = None,
                            max_steps: int | None = None, dense: bool = True):
         """`generate` (one candidate per line, no hand matching) that also says where the
         attention window was on each line's text while it was written.

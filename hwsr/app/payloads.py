@@ -20,7 +20,7 @@ import math
 import numpy as np
 
 from hwsr.app.limits import AppLimits
-from hwsr.defaults import DEFAULT_BIAS
+from hwsr.defaults import DEFAULT_BIAS, DEFAULT_STYLE, FREE_HAND
 from hwsr.strokes import (
     InvalidStrokesError,
     from_stroke_list,
@@ -140,7 +140,7 @@ class GenerationRequest:
     text: str
     bias: float = DEFAULT_BIAS
     seed: int = 0
-    style: int | None = None
+    style: int | str = DEFAULT_STYLE
     prime: tuple[np.ndarray, str] | None = None
     width: int = DEFAULT_WRAP
 
@@ -148,9 +148,10 @@ class GenerationRequest:
 def generation_request(body, limits: AppLimits, styles: list[int]) -> GenerationRequest:
     """``{"text", "bias"?, "seed"?, "style"?: N, "prime"?: {"strokes", "text"}, "width"?}``.
 
-    ``style`` is a bundled style id; ``prime`` is a line written on the canvas (canvas ink,
-    see `canvas_strokes`) with the text it says, to write in that hand. Bias is clipped to
-    ``[0, max_bias]``.
+    ``style`` is a bundled style id, ``"free"`` (no priming: a new hand per seed) or
+    ``"default"`` (the model's default style, also when it is left out); ``prime`` is a line
+    written on the canvas (canvas ink, see `canvas_strokes`) with the text it says, to write
+    in that hand. Bias is clipped to ``[0, max_bias]``.
     """
     body = _object(body, "the request")
     text = body.get("text")
@@ -162,7 +163,11 @@ def generation_request(body, limits: AppLimits, styles: list[int]) -> Generation
     seed = _number(body, "seed", 0, int, 0, 2**31 - 1)
     width = _number(body, "width", DEFAULT_WRAP, int, 8, limits.max_text_length)
     style = body.get("style")
-    if style is not None:
+    if style in (DEFAULT_STYLE, FREE_HAND):
+        pass
+    elif style is not None:
+        _require(not isinstance(style, str), f"unknown style {style!r}; give a bundled style id, "
+                 f"{DEFAULT_STYLE!r} or {FREE_HAND!r}")
         style = _number(body, "style", None, int)
         _require(style in styles, f"unknown style {style}; bundled styles: {styles or 'none'}")
     prime = body.get("prime")
@@ -178,4 +183,5 @@ def generation_request(body, limits: AppLimits, styles: list[int]) -> Generation
         lines = len(split_line_indices(strokes))
         _require(lines == 1, f"write one line on the canvas to write in your hand (it holds {lines})")
         prime = (to_model_units(strokes), prime_text.strip())
-    return GenerationRequest(text=text, bias=bias, seed=seed, style=style, prime=prime, width=width)
+    return GenerationRequest(text=text, bias=bias, seed=seed, style=DEFAULT_STYLE if style is None else style,
+                             prime=prime, width=width)

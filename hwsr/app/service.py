@@ -69,7 +69,8 @@ class HandwritingService:
 
     def info(self) -> dict:
         """What the page needs to build its controls: styles, defaults and limits."""
-        return {"styles": self.synthesizer.styles(), "default_bias": DEFAULT_BIAS,
+        return {"styles": self.synthesizer.styles(), "default_style": self.synthesizer.default_style,
+                "default_bias": DEFAULT_BIAS,
                 "limits": self.limits.to_dict()}
 
     # Ink -> text -------------------------------------------------------------------------
@@ -153,7 +154,7 @@ class HandwritingService:
         come in bursts, one line at a time.
         """
         start = time.perf_counter()
-        style = request.style if request.style is not None else request.prime
+        style = request.prime if request.prime is not None else request.style
         yield {"type": "start", "lines": texts}
         spacing = None
         for i, text in enumerate(texts):

@@ -10,6 +10,7 @@ from pathlib import Path
 from hwsr.cli.models import load_recognizer, load_synthesizer
 from hwsr.cli.recognize import decoding_options
 from hwsr.console import CLIError
+from hwsr.defaults import DEFAULT_STYLE, FREE_HAND
 from hwsr.evaluation import (
     CLASSES,
     LEGIBILITY_SETS,
@@ -85,6 +86,9 @@ def add_parser(subparsers) -> None:
     g.add_argument("--biases", default="0,0.5,1,2", help="comma-separated sampling biases")
     g.add_argument("--synthesis-model-dir", help="synthesis model dir (default: the shipped model)")
     g.add_argument("--seed", type=int, default=0, help="sampling seed")
+    g.add_argument("--style", default="default", metavar="N|default|free",
+                   help="bundled style to write in: an id, the model's 'default' or 'free' (no "
+                   "priming) [default]")
     g.add_argument("--details", action="store_true",
                    help="also list every text with what the recogniser read")
     p.set_defaults(func=run)
@@ -163,6 +167,7 @@ def run(args) -> int:
         if args.candidates < 0:
             raise CLIError(f"--candidates must be >= 0, got {args.candidates}")
         synthesizer = load_synthesizer(args.synthesis_model_dir, flag="--synthesis-model-dir")
+        style = legibility_style(args.style, synthesizer)
         recognizer = load_recognizer(args.model_dir or SCORING_RECOGNIZER_DIR, args.batch_size)
         scorer = scoring_recognizer(recognizer)
         if not scorer["pinned"]:
@@ -177,10 +182,12 @@ def run(args) -> int:
             "set": "file" if args.texts else args.set,
             "texts": len(texts),
             "seed": args.seed,
+            "style": synthesizer.resolve_style(style),
             "candidates": args.candidates,
             **decoding_options(args.beam_width),
             "results": evaluate_legibility(synthesizer, recognizer, texts, biases, args.seed,
-                                           args.beam_width, args.details, say, args.candidates),
+                                           args.beam_width, args.details, say, args.candidates,
+                                           style=style),
         }
     if args.json:
         json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
@@ -188,6 +195,16 @@ def run(args) -> int:
     else:
         print(format_result(result))
     return 0
+
+
+def legibility_style(value: str, synthesizer):
+    """``--style``: a bundled style id, ``default`` or ``free``, checked."""
+    if value in (DEFAULT_STYLE, FREE_HAND):
+        return value
+    if not value.isdigit() or int(value) not in synthesizer.styles():
+        raise CLIError(f"--style {value}: give 'default', 'free' or a bundled style id "
+                       f"({', '.join(map(str, synthesizer.styles())) or 'the model has none'})")
+    return int(value)
 
 
 def format_result(result: dict) -> str:
@@ -205,7 +222,8 @@ def format_result(result: dict) -> str:
                     f"{kind} {100 * r['classes'][kind]['cer']:.1f}%" for kind in CLASSES))
         return "\n".join(lines)
     scorer = result["scoring_recognizer"]
-    lines = [f"legibility of {result['texts']} texts ({result['set']}, seed {result['seed']}, "
+    style = "free hand" if result["style"] is None else f"style {result['style']}"
+    lines = [f"legibility of {result['texts']} texts ({result['set']}, seed {result['seed']}, {style}, "
              f"candidates {result['candidates']}), synthesis {result['synthesis_model']}, "
              f"recogniser {result['model']} (weights {scorer['sha256'][:12]}"
              f"{', pinned' if scorer['pinned'] else ', NOT the pinned one'}), {result['method']}"]

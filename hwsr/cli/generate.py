@@ -8,7 +8,7 @@ import sys
 
 from hwsr.cli.models import load_synthesizer, model_errors
 from hwsr.console import CLIError
-from hwsr.defaults import DEFAULT_BIAS
+from hwsr.defaults import DEFAULT_BIAS, DEFAULT_STYLE, FREE_HAND
 
 FORMATS = (".svg", ".png", ".npz", ".json", ".inkml")
 
@@ -30,7 +30,10 @@ def add_parser(subparsers):
                    help=f"sampling bias: 0 = most varied, 1 = neat, 2+ = very regular [{DEFAULT_BIAS}]")
     p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same output) [0]")
     p.add_argument("--temperature", type=float, default=1.0, help="extra temperature [1.0]")
-    p.add_argument("--style", type=int, help="bundled style id to imitate (see --list-styles)")
+    p.add_argument("--style", type=int, help="bundled style id to imitate (see --list-styles; "
+                   "default: the model's default style, the shipped model's most legible one)")
+    p.add_argument("--free-hand", action="store_true",
+                   help="no style: every seed draws a new hand (reads back less well)")
     p.add_argument("--style-file", help="your own ink (InkML/JSON/IAM XML/npz) to imitate")
     p.add_argument("--style-text", help="the transcription of --style-file (default: the one stored "
                    "in the file, InkML <annotation type=\"transcription\"> or JSON \"text\")")
@@ -85,7 +88,9 @@ def cannot_write(bad: list[str], hint: str) -> CLIError:
 
 
 def style_of(args, synth):
-    """What ``generate(style=...)`` takes for --style / --style-file, checked (or None)."""
+    """What ``generate(style=...)`` takes for --style / --style-file / --free-hand, checked."""
+    if args.free_hand:
+        return FREE_HAND
     if args.style is not None:
         if args.style not in synth.styles():
             raise CLIError(f"--style {args.style}: no such bundled style; the model has "
@@ -94,7 +99,7 @@ def style_of(args, synth):
                            "--style-text TEXT imitates your own ink")
         return args.style
     if not args.style_file:
-        return None
+        return DEFAULT_STYLE
     if not os.path.isfile(args.style_file):
         raise CLIError(f"--style-file {args.style_file}: no such file")
     from hwsr.ink import read_ink, read_transcription
@@ -116,7 +121,7 @@ def run(args) -> int:
     text = args.text
     if args.list_styles:
         synth = load_synthesizer(args.model_dir)
-        print(json.dumps({"styles": synth.styles()}))
+        print(json.dumps({"styles": synth.styles(), "default": synth.default_style}))
         return 0
     output_format(args.out)  # Before any slow work.
     from hwsr.inference.sampling_args import check_sampling_args
@@ -143,8 +148,8 @@ def run(args) -> int:
         text = sys.stdin.read()
     if not text or not text.strip():
         raise CLIError("no text to write (give it as an argument or on stdin)")
-    if args.style is not None and args.style_file:
-        raise CLIError("use either --style or --style-file, not both")
+    if sum([args.style is not None, bool(args.style_file), args.free_hand]) > 1:
+        raise CLIError("use one of --style, --style-file and --free-hand")
     if args.candidates < 0:
         raise CLIError(f"--candidates must be >= 0, got {args.candidates}")
     synth = load_synthesizer(args.model_dir)

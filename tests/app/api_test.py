@@ -74,7 +74,7 @@ def test_page_and_static_files_are_served(client):
 def test_info_lists_limits_and_default_bias(client):
     info = client.get("/api/info").json()
     assert info["limits"]["max_text_length"] == 60 and info["styles"] == []
-    assert info["default_bias"] == 1.0
+    assert info["default_bias"] == 1.0 and info["default_style"] is None  # a model without styles
 
 
 def test_recognize_reads_each_line_with_candidates(client):
@@ -145,6 +145,9 @@ def test_generate_streams_lines_then_strokes(client):
     ({"text": "ab", "seed": -1}, 400, "seed"),
     ({"text": "ab", "bias": "high"}, 400, "bias must be a number"),
     ({"text": "ab", "style": 4}, 400, "unknown style 4"),
+    ({"text": "ab", "style": "neat"}, 400, "unknown style 'neat'"),
+    ({"text": "ab", "style": "free"}, 200, None),
+    ({"text": "ab", "style": "free", "prime": {"strokes": canvas_line(0, 40), "text": "a"}}, 400, "not both"),
     ({"text": "a b c d e f g h", "width": 8}, 200, None),
     ({"text": "aaaa bbbb cccc dddd", "width": 8}, 413, "wraps into 4 lines"),
     ({"text": "ab", "prime": {"strokes": canvas_line(0, 40), "text": ""}}, 400, "type what your line"),

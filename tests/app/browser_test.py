@@ -196,7 +196,7 @@ def test_writing_in_your_own_hand_from_a_canvas_line(page, written_lines):
     assert error_text(page) is None and primed["strokesReceived"] > 5
     primed_paths = [p.get_attribute("d") for p in page.find_elements(By.CSS_SELECTOR, "#ink path")]
 
-    Select(page.find_element(By.ID, "style")).select_by_value("")
+    Select(page.find_element(By.ID, "style")).select_by_value("free")
     page.find_element(By.ID, "write-button").click()
     wait_written(page, TIMEOUT)
     plain_paths = [p.get_attribute("d") for p in page.find_elements(By.CSS_SELECTOR, "#ink path")]

@@ -62,3 +62,54 @@ def test_empty_and_overlong_text_rejected(synth):
 def test_wrong_task_and_missing_model(tmp_path):
     with pytest.raises(ModelDirError):
         Synthesizer.from_dir(tmp_path / "nothing")
+
+
+def write_style(model_dir, style: int, strokes, text: str) -> None:
+    """A bundled style as `scripts/make_styles.py` writes it (strokes at the model's density)."""
+    (model_dir / "styles").mkdir(exist_ok=True)
+    np.savez(model_dir / "styles" / f"style-{style}.npz", strokes=strokes, text=np.array(text))
+
+
+def test_the_default_style_is_the_one_the_model_dir_names(tmp_path, synthetic_strokes):
+    import json
+
+    from hwsr.synthesizer import DEFAULT_STYLE_FILE
+
+    path = write_tiny_synthesis_dir(tmp_path / "syn", Alphabet.iam_ondb())
+    synth = Synthesizer.from_dir(path)
+    assert synth.default_style is None  # no styles: the default is the free hand
+    np.testing.assert_array_equal(synth.generate("abc", seed=2)[0],
+                                  synth.generate("abc", seed=2, style="free")[0])
+    np.testing.assert_array_equal(synth.generate("abc", seed=2, style=None)[0],
+                                  synth.generate("abc", seed=2, style="free")[0])
+
+    write_style(path, 0, synthetic_strokes, "oil")
+    write_style(path, 1, synthetic_strokes[::-1].copy(), "lio")
+    assert synth.default_style is None  # styles, but none named the default
+    (path / "styles" / DEFAULT_STYLE_FILE).write_text(json.dumps({"style": 1}))
+    assert synth.default_style == 1
+    default = synth.generate("abc", seed=2)[0]
+    np.testing.assert_array_equal(default, synth.generate("abc", seed=2, style=1)[0])
+    np.testing.assert_array_equal(default, synth.generate("abc", seed=2, style="default")[0])
+    free = synth.generate("abc", seed=2, style="free")[0]
+    assert free.shape != default.shape or not np.allclose(free, default)
+
+    with pytest.raises(ValueError, match="'neat'"):
+        synth.generate("abc", style="neat")
+    (path / "styles" / DEFAULT_STYLE_FILE).write_text(json.dumps({"style": 7}))
+    with pytest.raises(ModelDirError, match="names style 7"):
+        synth.generate("abc")
+    (path / "styles" / DEFAULT_STYLE_FILE).write_text("{not json")
+    with pytest.raises(ModelDirError, match="not a default style file"):
+        _ = synth.default_style
+
+
+def test_the_shipped_model_writes_in_its_most_legible_style_by_default():
+    import json
+
+    synth = Synthesizer.from_pretrained()
+    record = json.loads((synth.style_dir / "default.json").read_text())
+    assert synth.default_style == record["style"] == 0
+    # The record holds the measurement the choice was made on: it beat the free hand.
+    mean = {k: np.mean([r["cer"] for r in rows]) for k, rows in record["results"].items()}
+    assert min(mean, key=mean.get) == "0" and mean["0"] < mean["free"]

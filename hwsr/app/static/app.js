@@ -322,8 +322,8 @@ function generationRequest() {
   if (style === "mine") {
     if (!strokes.length) throw new ApiError("write one line on the canvas first, to write in your hand");
     body.prime = { strokes, text: $("prime-text").value };
-  } else if (style !== "") {
-    body.style = Number(style);
+  } else {
+    body.style = style === "free" ? "free" : Number(style);
   }
   return body;
 }
@@ -402,8 +402,10 @@ async function start() {
     const info = await api("/api/info");
     const mine = $("style").querySelector('option[value="mine"]');
     for (const id of info.styles) {
-      mine.before(Object.assign(document.createElement("option"), { value: String(id), textContent: `style ${id}` }));
+      const label = id === info.default_style ? `style ${id} (default)` : `style ${id}`;
+      mine.before(Object.assign(document.createElement("option"), { value: String(id), textContent: label }));
     }
+    if (info.default_style !== null) $("style").value = String(info.default_style);
     $("bias").value = info.default_bias;
     $("bias-value").textContent = Number(info.default_bias).toFixed(1);
     const l = info.limits;

@@ -189,6 +189,11 @@ def test_legibility_with_candidates_and_the_hard_set(model_dir, tmp_path, capsys
     assert code == 0, err
     assert "2 line(s) needed a second round" in out  # Random weights never read well.
     assert "worst line CER" in out and "numbers" in out and "NOT the pinned one" in out
+    assert "free hand" in out  # The tiny model has no styles, so its default is the free hand.
+    code, out, err = evaluate(capsys, "--task", "legibility", "--texts", texts, "--biases", "1",
+                              "--synthesis-model-dir", synthesis_dir, "--model-dir", model_dir,
+                              "--style", "3", "--quiet")
+    assert code == 2 and "--style 3: give 'default', 'free' or a bundled style id" in err
     with pytest.raises(SystemExit):
         evaluate(capsys, "--task", "legibility", "--set", "nope")
     assert "invalid choice: 'nope'" in capsys.readouterr().err

@@ -64,7 +64,7 @@ def test_style_file_transcription_comes_from_the_file_or_the_flag(model_dir, tmp
 
 def test_list_styles(model_dir, capsys):
     assert main(["generate", "--list-styles", "--model-dir", str(model_dir)]) == 0
-    assert json.loads(capsys.readouterr().out) == {"styles": []}
+    assert json.loads(capsys.readouterr().out) == {"styles": [], "default": None}
 
 
 def test_plot_window_and_density(model_dir, tmp_path):
@@ -166,3 +166,13 @@ def test_candidates_are_checked_by_the_recogniser_and_reported(model_dir, tmp_pa
     assert main(["generate", "hi", "--candidates", "-1", "--model-dir", str(model_dir),
                  "--out", str(tmp_path / "x.svg")]) == 2
     assert "--candidates must be >= 0" in capsys.readouterr().err
+
+
+def test_free_hand_and_style_choices_are_exclusive(model_dir, tmp_path, capsys):
+    out = tmp_path / "free.npz"
+    assert main(["generate", "hi", "--model-dir", str(model_dir), "--free-hand", "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["generate", "hi", "--model-dir", str(model_dir), "--free-hand", "--style", "0",
+                 "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "use one of --style, --style-file and --free-hand" in err and "Traceback" not in err

@@ -41,14 +41,16 @@ def outputs():
     from hwsr.synthesizer import Synthesizer, scribble
 
     synth = Synthesizer.from_pretrained()
-    out = {"plain": synth.generate(["hello world"], seed=3)[0]}
+    # "plain" is the free hand (no priming), which was the default before the shipped model
+    # named a default style (styles/default.json).
+    out = {"plain": synth.generate(["hello world"], seed=3, style="free")[0]}
     out["style_id_0"], out["style_id_1"] = synth.generate(
         ["ink", "pen"], bias=0.5, seed=7, temperature=0.9, style=1, max_steps=120)
     strokes, text = synth.load_style(2)
     out["style_strokes"] = synth.generate(
         ["ab"], seed=5, style=(interpolate_points(strokes, 2), text), max_steps=80)[0]
     out["scribble"] = scribble(None, 1, 40, 0.5, 2)[0]
-    out["seed_negative"] = synth.generate("on", seed=-5, max_steps=60)[0]
+    out["seed_negative"] = synth.generate("on", seed=-5, max_steps=60, style="free")[0]
     return out
 
 

@@ -74,8 +74,10 @@ def test_a_page_written_by_the_shipped_model_is_one_hand():
     synth = Synthesizer.from_pretrained()
     text = ("hwsr writes any text you give it. Long text is wrapped into lines, and every line "
             "is written in one batch with the same style and seed.")
-    page = synth.write(text, width=45, seed=1)
-    loose = synth.generate(_wrap(text, 45), seed=1)
+    # The free hand (no priming), whose lines differ most (the default style evens them out
+    # already: spread 1.19 unmatched).
+    page = synth.write(text, width=45, seed=1, style="free")
+    loose = synth.generate(_wrap(text, 45), seed=1, style="free")
     assert len(page) == len(loose) == 4
     spread = [max(v) / min(v) for v in ([writing_size(x) for x in page], [writing_size(x) for x in loose])]
     assert spread[0] < 1.03 < 1.3 < spread[1]
