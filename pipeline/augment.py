@@ -87,6 +87,10 @@ def augment_strokes(strokes: tf.Tensor, seed, config: AugmentConfig,
             density = tf.minimum(density, tf.maximum(float(max_points) / length, 1.0))
         line = tf.cond(tf.abs(density - 1.0) > 1e-3,
                        lambda: resample_density(strokes, density, seeds[2]), lambda: strokes)
+        if max_points:
+            # Points are kept at random, so a line resampled up to the bound can land a few
+            # points above it: such a line keeps its own density.
+            line = tf.cond(tf.shape(line)[0] > max_points, lambda: strokes, lambda: line)
         scale = _log_uniform(seeds[3], config.min_scale, config.max_scale)
         aspect = tf.sqrt(_log_uniform(seeds[4], 1.0 / config.max_aspect, config.max_aspect))
         shear = tf.random.stateless_uniform([], seeds[5], -config.max_shear, config.max_shear)

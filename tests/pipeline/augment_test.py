@@ -109,6 +109,17 @@ def test_max_points_bounds_the_resampled_length():
     assert len(out) <= len(line)
 
 
+def test_max_points_holds_although_points_are_kept_at_random():
+    line = _line()
+    bound = len(line) + 3  # caps the density just above 1: resampling lands around the bound
+    cfg = dataclasses.replace(IDENTITY, min_density=2.0, max_density=2.0)
+    density = tf.constant(bound / len(line), tf.float32)
+    raw = [len(resample_density(tf.constant(line), density, tf.constant([s, 1]))) for s in range(40)]
+    assert max(raw) > bound  # what the bound must catch (the batches' buckets end there)
+    lengths = [len(augment_strokes(line, tf.constant([s, 1]), cfg, max_points=bound)) for s in range(40)]
+    assert max(lengths) <= bound and len(set(lengths)) > 1
+
+
 def test_recognition_batches_augment_reproducibly():
     lines, _ = random_lines(6, seed=1)
     codes = [np.array([3, 4, 5], np.int32)] * 6
