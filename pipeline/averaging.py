@@ -8,7 +8,13 @@ the last checkpoints of their Transformers). Nothing is trained: the run dir's
 ``model.json`` builds the network, each ``tf.train.Checkpoint`` written by ``hwsr-train`` is
 restored into it in turn, and the mean of the model's variables is written as a new model dir.
 
-    python -m hwsr.pipeline.averaging RUN_DIR OUT_DIR --last 5 [--checkpoints-dir DIR]
+A fine-tuned run can also be blended with the model it started from (``--blend DIR``, the
+weights ``(1 - w) * mean + w * start``): the interpolation between a model and its fine-tuned
+copy often beats both (Wortsman et al. 2022, "Robust fine-tuning of zero-shot models",
+https://arxiv.org/abs/2109.01903).
+
+    python -m hwsr.pipeline.averaging RUN_DIR OUT_DIR --last 5 [--checkpoints-dir DIR] \
+        [--blend hwsr/pretrained/recognition --blend-weight 0.5]
 """
 
 from __future__ import annotations
@@ -49,7 +55,8 @@ def find_checkpoints(directory: str | Path) -> list[str]:
 
 
 def average_checkpoints(run_dir: str | Path, out_dir: str | Path, checkpoints: Sequence[str],
-                        overwrite: bool = False) -> Path:
+                        overwrite: bool = False, blend: str | Path | None = None,
+                        blend_weight: float = 0.5) -> Path:
     """Writes a model dir whose weights are the mean of ``checkpoints``.
 
     Args:
@@ -58,6 +65,9 @@ def average_checkpoints(run_dir: str | Path, out_dir: str | Path, checkpoints: S
         out_dir: the model dir to write (atomically: it appears complete or not at all).
         checkpoints: ``tf.train.Checkpoint`` prefixes written by ``hwsr-train`` for this network.
         overwrite: replace ``out_dir`` if it exists.
+        blend: a model dir of the same network (e.g. the one the run started from) mixed in
+            with ``blend_weight``: ``(1 - blend_weight) * mean + blend_weight * blend``.
+        blend_weight: in ``[0, 1]``.
 
     Returns:
         ``out_dir`` as a `Path`.
@@ -72,6 +82,8 @@ def average_checkpoints(run_dir: str | Path, out_dir: str | Path, checkpoints: S
     """
     if not checkpoints:
         raise AveragingError("no checkpoints to average")
+    if not 0.0 <= blend_weight <= 1.0:
+        raise AveragingError(f"blend weight must be in [0, 1], got {blend_weight}")
     run_dir, out_dir = Path(run_dir), Path(out_dir)
     try:
         bundle = md.load_model_dir(run_dir)
@@ -87,7 +99,11 @@ def average_checkpoints(run_dir: str | Path, out_dir: str | Path, checkpoints: S
             raise AveragingError(f"{prefix}: does not fit the network of {run_dir} ({first[:200]})") from None
         weights = [np.asarray(w, np.float64) for w in model.get_weights()]
         total = weights if total is None else [t + w for t, w in zip(total, weights)]
-    model.set_weights([(t / len(checkpoints)).astype(np.float32) for t in total])
+    mean = [t / len(checkpoints) for t in total]
+    if blend is not None:
+        mean = [(1.0 - blend_weight) * m + blend_weight * np.asarray(b, np.float64)
+                for m, b in zip(mean, _blend_weights(blend, bundle))]
+    model.set_weights([m.astype(np.float32) for m in mean])
     with atomic_directory(out_dir, overwrite=overwrite) as tmp:
         for name in MODEL_FILES:
             shutil.copy2(run_dir / name, tmp / name)
@@ -98,6 +114,18 @@ def average_checkpoints(run_dir: str | Path, out_dir: str | Path, checkpoints: S
     return out_dir
 
 
+def _blend_weights(path, bundle) -> list[np.ndarray]:
+    """The weights of model dir ``path``, checked to be ``bundle``'s network."""
+    try:
+        other = md.load_model_dir(path)
+    except md.ModelDirError as e:
+        raise AveragingError(f"--blend: {e}") from None
+    ours, theirs = bundle.model.get_weights(), other.model.get_weights()
+    if other.task != bundle.task or [w.shape for w in ours] != [w.shape for w in theirs]:
+        raise AveragingError(f"{path}: another network than the run's, cannot blend")
+    return theirs
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -106,6 +134,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--last", type=int, default=3, help="average the newest N checkpoints [3]")
     p.add_argument("--checkpoints-dir", help="where the checkpoints are [RUN_DIR/checkpoints]")
     p.add_argument("--overwrite", action="store_true", help="replace OUT_DIR if it exists")
+    p.add_argument("--blend", metavar="DIR", help="a model dir of the same network to mix in")
+    p.add_argument("--blend-weight", type=float, default=0.5, help="its share [0.5]")
     args = p.parse_args(argv)
     if args.last < 1:
         p.error("--last must be >= 1")
@@ -114,11 +144,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if len(chosen) < args.last:
             raise AveragingError(f"{directory}: {len(chosen)} checkpoints, --last {args.last} asked for")
-        out = average_checkpoints(args.run_dir, args.out_dir, chosen, overwrite=args.overwrite)
+        out = average_checkpoints(args.run_dir, args.out_dir, chosen, overwrite=args.overwrite,
+                                  blend=args.blend, blend_weight=args.blend_weight)
     except (AveragingError, FileExistsError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    print(f"averaged {', '.join(Path(c).name for c in chosen)} -> {out}")
+    blended = f" blended with {args.blend} ({args.blend_weight:g})" if args.blend else ""
+    print(f"averaged {', '.join(Path(c).name for c in chosen)}{blended} -> {out}")
     return 0
 
 

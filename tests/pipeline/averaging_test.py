@@ -67,3 +67,22 @@ def test_checkpoints_of_another_network_are_refused(run_dir, tmp_path):
     with pytest.raises(AveragingError, match="no checkpoints"):
         average_checkpoints(run_dir, tmp_path / "avg", [])
     assert not (tmp_path / "avg").exists()
+
+
+def test_blending_with_the_start_model_mixes_in_its_weights(run_dir, tmp_path):
+    checkpoints = find_checkpoints(run_dir / md.CHECKPOINT_DIR)
+    start = restored(run_dir, checkpoints[0])  # stands in for the model a run started from
+    average_checkpoints(run_dir, tmp_path / "start", checkpoints[:1])
+    mean = [(a + b) / 2 for a, b in zip(*(restored(run_dir, c) for c in checkpoints[1:]))]
+    out = average_checkpoints(run_dir, tmp_path / "soup", checkpoints[1:], blend=tmp_path / "start",
+                              blend_weight=0.25)
+    for got, m, s in zip(md.load_model_dir(out).model.get_weights(), mean, start):
+        np.testing.assert_allclose(got, 0.75 * m + 0.25 * s, rtol=1e-5, atol=1e-6)
+
+    with pytest.raises(AveragingError, match="another network"):
+        average_checkpoints(run_dir, tmp_path / "bad", checkpoints[1:],
+                            blend=write_tiny_synthesis_dir(tmp_path / "synthesis"))
+    with pytest.raises(AveragingError, match="must be in"):
+        average_checkpoints(run_dir, tmp_path / "bad", checkpoints[1:], blend=tmp_path / "start",
+                            blend_weight=1.5)
+    assert not (tmp_path / "bad").exists()
