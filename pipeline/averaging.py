@@ -121,7 +121,7 @@ def _blend_weights(path, bundle) -> list[np.ndarray]:
     except md.ModelDirError as e:
         raise AveragingError(f"--blend: {e}") from None
     ours, theirs = bundle.model.get_weights(), other.model.get_weights()
-    if other.task != bundle.task or [w.shape for w in ours] != [w.shape for w in theirs]:
+    if type(other.model) is not type(bundle.model) or [w.shape for w in ours] != [w.shape for w in theirs]:
         raise AveragingError(f"{path}: another network than the run's, cannot blend")
     return theirs
 
