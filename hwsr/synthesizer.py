@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import textwrap
@@ -85,11 +86,12 @@ class Synthesizer:
             return []
         return sorted(int(p.stem.split("-")[1]) for p in self.style_dir.glob("style-*.npz"))
 
-    @property
+    @functools.cached_property
     def default_style(self) -> int | None:
         """The bundled style written when no style is given: the id in the model dir's
         ``styles/default.json`` (``{"style": N, ...}``, chosen by `scripts/choose_default_style.py`
-        for its legibility), or None (a free hand: no priming) when the model names none."""
+        for its legibility), or None (a free hand: no priming) when the model names none.
+        Read once per `Synthesizer`, not on every call."""
         path = self.style_dir / DEFAULT_STYLE_FILE
         if not path.exists():
             return None

@@ -36,7 +36,7 @@ def main(argv=None) -> int:
 
     from hwsr import Recognizer, Synthesizer
     from hwsr.defaults import DEFAULT_BIAS, FREE_HAND
-    from hwsr.evaluation import SCORING_RECOGNIZER_DIR, decoding_options, legibility_scores
+    from hwsr.evaluation import SCORING_RECOGNIZER_DIR, evaluate_legibility
     from hwsr.io_utils import atomic_write_text
     from hwsr.pipeline.configs import DataConfig
     from hwsr.pipeline.sources import load_corpus
@@ -58,9 +58,7 @@ def main(argv=None) -> int:
     for style in [FREE_HAND, *synth.styles()]:
         rows = []
         for seed in seeds:
-            lines = synth.generate(texts, bias=DEFAULT_BIAS, seed=seed, style=style)
-            read = [r.text for r in reader.recognize(lines, **decoding_options(0))]
-            scores = legibility_scores(texts, read)
+            (scores,) = evaluate_legibility(synth, reader, texts, [DEFAULT_BIAS], seed, style=style)
             rows.append({k: round(scores[k], 4) for k in ("cer", "wer", "max_line_cer")})
         table[str(style)] = rows
         print(f"{style!s:>5}: " + "  ".join(

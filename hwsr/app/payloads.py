@@ -162,10 +162,8 @@ def generation_request(body, limits: AppLimits, styles: list[int]) -> Generation
     bias = min(max(_number(body, "bias", DEFAULT_BIAS), 0.0), limits.max_bias)
     seed = _number(body, "seed", 0, int, 0, 2**31 - 1)
     width = _number(body, "width", DEFAULT_WRAP, int, 8, limits.max_text_length)
-    style = body.get("style")
-    if style in (DEFAULT_STYLE, FREE_HAND):
-        pass
-    elif style is not None:
+    style = body.get("style")  # None (or left out): the default style
+    if style is not None and style not in (DEFAULT_STYLE, FREE_HAND):
         _require(not isinstance(style, str), f"unknown style {style!r}; give a bundled style id, "
                  f"{DEFAULT_STYLE!r} or {FREE_HAND!r}")
         style = _number(body, "style", None, int)

@@ -85,8 +85,10 @@ def test_the_default_style_is_the_one_the_model_dir_names(tmp_path, synthetic_st
 
     write_style(path, 0, synthetic_strokes, "oil")
     write_style(path, 1, synthetic_strokes[::-1].copy(), "lio")
-    assert synth.default_style is None  # styles, but none named the default
+    # The default is read once per Synthesizer: load the dir again after each change to it.
+    assert Synthesizer.from_dir(path).default_style is None  # styles, but none named the default
     (path / "styles" / DEFAULT_STYLE_FILE).write_text(json.dumps({"style": 1}))
+    synth = Synthesizer.from_dir(path)
     assert synth.default_style == 1
     default = synth.generate("abc", seed=2)[0]
     np.testing.assert_array_equal(default, synth.generate("abc", seed=2, style=1)[0])
@@ -98,10 +100,10 @@ def test_the_default_style_is_the_one_the_model_dir_names(tmp_path, synthetic_st
         synth.generate("abc", style="neat")
     (path / "styles" / DEFAULT_STYLE_FILE).write_text(json.dumps({"style": 7}))
     with pytest.raises(ModelDirError, match="names style 7"):
-        synth.generate("abc")
+        Synthesizer.from_dir(path).generate("abc")
     (path / "styles" / DEFAULT_STYLE_FILE).write_text("{not json")
     with pytest.raises(ModelDirError, match="not a default style file"):
-        _ = synth.default_style
+        _ = Synthesizer.from_dir(path).default_style
 
 
 def test_the_shipped_model_writes_in_its_most_legible_style_by_default():
